@@ -1,0 +1,7 @@
+"""minegraph: landmine and ERW incidents as linked open data."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

@@ -1,0 +1,231 @@
+"""The ``minegraph`` command line: build, validate, query, serve."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
+
+from minegraph import __version__
+from minegraph.errors import InputError, MinegraphError, StoreError, UnreadableInput, ValidationFailed
+from minegraph.settings import SETTINGS, env_name, load_settings
+
+_HELP = {name: text for name, _default, text in SETTINGS}
+
+
+def store_option(function: click.decorators.FC) -> click.decorators.FC:
+    return click.option("--store", type=click.Path(path_type=Path), envvar=env_name("store"),
+                        help=f"{_HELP['store']} [env {env_name('store')}; default .minegraph/store]")(function)
+
+
+def base_option(function: click.decorators.FC) -> click.decorators.FC:
+    return click.option("--base-uri", envvar=env_name("base_uri"),
+                        help=f"{_HELP['base_uri']} [env {env_name('base_uri')}]")(function)
+
+
+def data_option(function: click.decorators.FC) -> click.decorators.FC:
+    return click.option("--data", "data_dir", type=click.Path(path_type=Path), envvar=env_name("data_dir"),
+                        help=f"{_HELP['data_dir']} [default data]")(function)
+
+
+class Reporter:
+    """Progress lines on stderr, with the seconds since the start."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.start, self.quiet = time.monotonic(), quiet
+
+    def __call__(self, message: str) -> None:
+        if not self.quiet:
+            click.echo(f"[{time.monotonic() - self.start:6.2f}s] {message}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="minegraph")
+def main() -> None:
+    """minegraph: landmine and ERW incidents as linked open data.
+
+    \b
+    Typical use:
+      minegraph build                 build the store from data/ (validated by the SHACL gate)
+      minegraph query 'SELECT ...'    ask it a SPARQL question
+      minegraph serve                 serve SPARQL and the pages over HTTP
+      minegraph validate data/        check record files without writing anything
+    """
+
+
+def _fail(error: MinegraphError) -> None:
+    if isinstance(error, ValidationFailed):
+        click.echo(error.report.text(), err=True)
+    click.echo(f"error: {error}", err=True)
+    sys.exit(error.exit_code)
+
+
+@main.command()
+@store_option
+@base_option
+@data_option
+@click.option("--report", "report_file", type=click.Path(path_type=Path),
+              help="Also write the SHACL validation report (sh:ValidationReport, Turtle) to this file.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+def build(store: Path | None, base_uri: str | None, data_dir: Path | None, report_file: Path | None,
+          quiet: bool) -> None:
+    """Build the store from the curated records in data/.
+
+    Every source file is mapped to RDF and checked by the SHACL gate. If anything violates a shape,
+    the report is printed, nothing is written (the previous store stays as it was) and the exit code is 1.
+    """
+    from minegraph.pipeline import build as run_build
+
+    settings = load_settings(store=store, base_uri=base_uri, data_dir=data_dir)
+    progress = Reporter(quiet)
+    try:
+        result = run_build(settings, progress)
+    except ValidationFailed as error:
+        if report_file:
+            report_file.write_text(error.report.turtle(), encoding="utf-8")
+        _fail(error)
+        return
+    except MinegraphError as error:
+        _fail(error)
+        return
+    if report_file:
+        report_file.write_text(result.report.turtle(), encoding="utf-8")
+    for notice in result.notices:
+        click.echo(f"notice: {notice}", err=True)
+    for warning in result.report.warnings:
+        click.echo(warning.text(), err=True)
+    sources = sum(1 for g in result.graphs if "/graph/source/" in g)
+    click.echo(f"built {settings.store}: {result.triples} triples in {len(result.graphs)} graphs "
+               f"({sources} source document(s)); {len(result.report.warnings)} warning(s)")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@base_option
+@click.option("--report", "report_file", type=click.Path(path_type=Path),
+              help="Also write the sh:ValidationReport (Turtle) to this file.")
+def validate(paths: tuple[Path, ...], base_uri: str | None, report_file: Path | None) -> None:
+    """Check record files (or a data directory) against the shapes without writing anything.
+
+    Exit status: 0 conforms (warnings allowed), 1 violations, 2 unreadable input.
+    """
+    from minegraph.pipeline import check
+
+    settings = load_settings(base_uri=base_uri)
+    for path in paths:
+        if not path.exists():
+            click.echo(f"error: {path}: no such file or directory", err=True)
+            sys.exit(2)
+    try:
+        report, _dataset = check(paths, settings)
+    except UnreadableInput as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    except InputError as error:
+        click.echo(f"VIOLATION: {error}", err=True)
+        sys.exit(1)
+    if report_file:
+        report_file.write_text(report.turtle(), encoding="utf-8")
+    click.echo(report.text())
+    sys.exit(0 if report.conforms else 1)
+
+
+RESULT_FORMATS = {"csv": QueryResultsFormat.CSV, "tsv": QueryResultsFormat.TSV, "json": QueryResultsFormat.JSON}
+
+
+@main.command()
+@click.argument("query", required=False)
+@store_option
+@click.option("--format", "-f", "output", type=click.Choice(["table", "csv", "tsv", "json"]), default="table",
+              show_default=True, help="Output format for SELECT results (CONSTRUCT/DESCRIBE print Turtle).")
+def query(query: str | None, store: Path | None, output: str) -> None:
+    """Run a SPARQL query against the store.
+
+    QUERY is the query text, a path to a .rq file, or - (or nothing) to read it from stdin. The default
+    graph is the union of all graphs.
+
+    \b
+    Example:
+      minegraph query 'SELECT ?label WHERE { ?i a mg:Incident ; rdfs:label ?label }'
+    (the prefixes mg:, rdfs:, skos:, prov:, oa:, schema:, dcterms: … are predefined)
+    """
+    from minegraph.store.embedded import EmbeddedStore
+    from minegraph.vocab import PREFIXES
+
+    text = _query_text(query)
+    settings = load_settings(store=store)
+    if not settings.store.exists():
+        _fail(StoreError(f"no store at {settings.store}: run `minegraph build` first"))
+    try:
+        handle = EmbeddedStore(settings.store, read_only=True)
+        result = handle.oxigraph.query(text, use_default_graph_as_union=True, prefixes=PREFIXES)
+    except SyntaxError as error:
+        click.echo(f"error: the query does not parse: {error}", err=True)
+        sys.exit(1)
+    except MinegraphError as error:
+        _fail(error)
+        return
+    if isinstance(result, QueryBoolean):
+        click.echo("true" if bool(result) else "false")
+    elif isinstance(result, QuerySolutions):
+        if output == "table":
+            click.echo(render_table(result))
+        else:
+            click.echo((result.serialize(format=RESULT_FORMATS[output]) or b"").decode("utf-8"), nl=False)
+    else:
+        from pyoxigraph import serialize
+
+        click.echo((serialize(result, format=RdfFormat.TURTLE, prefixes=PREFIXES) or b"").decode("utf-8"))
+
+
+def _query_text(query: str | None) -> str:
+    if query is None or query == "-":
+        if sys.stdin.isatty():
+            raise click.UsageError("give a query, a .rq file, or pipe one on stdin")
+        return sys.stdin.read()
+    if query.endswith((".rq", ".sparql")) or (len(query) < 4096 and Path(query).is_file()):
+        try:
+            return Path(query).read_text(encoding="utf-8")
+        except OSError as error:
+            raise click.BadParameter(f"cannot read {query}: {error.strerror}") from error
+    return query
+
+
+def render_table(solutions: QuerySolutions) -> str:
+    """SELECT results as an aligned text table."""
+    from minegraph.vocab import PREFIXES
+
+    names = [v.value for v in solutions.variables]
+    rows = [[_cell(row[name], PREFIXES) for name in names] for row in solutions]
+    widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
+    widths = [min(w, 100) for w in widths]
+    line = "  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True))
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(c[:w].ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out)
+
+
+def _cell(term: object, prefixes: dict[str, str]) -> str:
+    if term is None:
+        return ""
+    value = getattr(term, "value", str(term))
+    if type(term).__name__ == "NamedNode":
+        for prefix, iri in prefixes.items():
+            if value.startswith(iri) and "/" not in value[len(iri):]:
+                return f"{prefix}:{value[len(iri):]}"
+    return " ".join(str(value).split())
+
+
+def _register_web_commands() -> None:
+    from minegraph.web.command import serve
+
+    main.add_command(serve)
+
+
+if Path(__file__).with_name("web").joinpath("command.py").exists():
+    _register_web_commands()
+

@@ -1,0 +1,102 @@
+"""The one table of formats: file extension, media types, rdflib and pyoxigraph names.
+
+Content negotiation, exports and the CLI all read this table.
+
+>>> by_extension("ttl").media_type
+'text/turtle'
+>>> negotiate("application/ld+json;q=0.9, text/turtle;q=0.5", RDF_FORMATS).extension
+'jsonld'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyoxigraph import QueryResultsFormat, RdfFormat
+
+
+@dataclass(frozen=True)
+class Format:
+    extension: str
+    media_type: str
+    rdflib: str | None
+    oxigraph: RdfFormat | QueryResultsFormat | None
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def media_types(self) -> tuple[str, ...]:
+        return (self.media_type, *self.aliases)
+
+
+RDF_FORMATS: tuple[Format, ...] = (
+    Format("ttl", "text/turtle", "turtle", RdfFormat.TURTLE, ("application/x-turtle",)),
+    Format("jsonld", "application/ld+json", "json-ld", RdfFormat.JSON_LD, ("application/json",)),
+    Format("nt", "application/n-triples", "nt", RdfFormat.N_TRIPLES, ("text/plain",)),
+    Format("rdf", "application/rdf+xml", "xml", RdfFormat.RDF_XML, ("application/xml", "text/xml")),
+)
+DATASET_FORMATS: tuple[Format, ...] = (
+    Format("nq", "application/n-quads", "nquads", RdfFormat.N_QUADS),
+    Format("trig", "application/trig", "trig", RdfFormat.TRIG),
+)
+RESULT_FORMATS: tuple[Format, ...] = (
+    Format("json", "application/sparql-results+json", None, QueryResultsFormat.JSON, ("application/json",)),
+    Format("xml", "application/sparql-results+xml", None, QueryResultsFormat.XML, ("application/xml", "text/xml")),
+    Format("csv", "text/csv", None, QueryResultsFormat.CSV),
+    Format("tsv", "text/tab-separated-values", None, QueryResultsFormat.TSV),
+)
+HTML = Format("html", "text/html", None, None, ("application/xhtml+xml",))
+
+
+def by_extension(extension: str, table: tuple[Format, ...] = RDF_FORMATS + DATASET_FORMATS) -> Format:
+    for fmt in table:
+        if fmt.extension == extension:
+            return fmt
+    raise KeyError(extension)
+
+
+def parse_accept(header: str | None) -> list[tuple[str, float]]:
+    """Media ranges of an Accept header with their q-values, best first (stable for ties)."""
+    ranges: list[tuple[str, float, int]] = []
+    for index, part in enumerate((header or "").split(",")):
+        items = [item.strip() for item in part.split(";")]
+        media = items[0].lower()
+        if not media:
+            continue
+        q = 1.0
+        for param in items[1:]:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = max(0.0, min(1.0, float(value)))
+                except ValueError:
+                    q = 0.0
+        ranges.append((media, q, index))
+    ranges.sort(key=lambda r: (-r[1], r[2]))
+    return [(media, q) for media, q, _ in ranges]
+
+
+def negotiate(header: str | None, table: tuple[Format, ...], default: Format | None = None) -> Format | None:
+    """The best format of ``table`` for an Accept header; ``default`` when there is no header.
+
+    Specific media types win over wildcards of the same q-value; q=0 excludes.
+    """
+    if not header or not header.strip():
+        return default or table[0]
+    best: tuple[float, int, int, Format] | None = None
+    excluded = {media for media, q in parse_accept(header) if q == 0}
+    for order, (media, q) in enumerate(parse_accept(header)):
+        if q == 0:
+            continue
+        for position, fmt in enumerate(table):
+            if fmt.media_type in excluded:
+                continue
+            if media == "*/*" or media in fmt.media_types:
+                specificity = 0 if media == "*/*" else 1
+            elif media.endswith("/*") and fmt.media_type.startswith(media[:-1]):
+                specificity = 0
+            else:
+                continue
+            rank = (q, specificity, -order * 100 - position, fmt)
+            if best is None or rank[:3] > best[:3]:
+                best = rank
+    return best[3] if best else None

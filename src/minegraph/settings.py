@@ -1,0 +1,64 @@
+"""One frozen settings object, read from CLI options and ``MINEGRAPH_*`` environment variables.
+
+The table :data:`SETTINGS` is the single place a setting is declared: name, default, and help text.
+The CLI builds its options from it and ``docs/`` documents it from it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from minegraph.vocab import DEFAULT_BASE, normalise_base
+
+#: (name, default, help). The environment variable is ``MINEGRAPH_`` + name in upper case.
+SETTINGS: tuple[tuple[str, Any, str], ...] = (
+    ("store", ".minegraph/store", "Directory of the embedded pyoxigraph store."),
+    ("base_uri", DEFAULT_BASE, "Canonical base IRI of the data; things are {base}id/{kind}/{key}."),
+    ("data_dir", "data", "Directory with the curated source records (*.yaml) and source texts."),
+    ("query_timeout", 30.0, "Seconds a SPARQL query may run before it is stopped (503)."),
+    ("max_rows", 10000, "Most result rows a SPARQL SELECT returns; a cut is reported, never silent."),
+    ("max_request_bytes", 1_000_000, "Largest request body accepted (413 beyond)."),
+    ("write_token", "", "Bearer token that allows writes over HTTP; empty means read-only."),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    store: Path = Path(".minegraph/store")
+    base_uri: str = DEFAULT_BASE
+    data_dir: Path = Path("data")
+    query_timeout: float = 30.0
+    max_rows: int = 10000
+    max_request_bytes: int = 1_000_000
+    write_token: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "base_uri", normalise_base(self.base_uri))
+        object.__setattr__(self, "store", Path(self.store))
+        object.__setattr__(self, "data_dir", Path(self.data_dir))
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with the given values, skipping those that are None."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def env_name(name: str) -> str:
+    return f"MINEGRAPH_{name.upper()}"
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Defaults, then ``MINEGRAPH_*`` environment variables, then explicit overrides (CLI)."""
+    environ = dict(os.environ) if environ is None else environ
+    types = {f.name: f.type for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    for name, default, _help in SETTINGS:
+        raw = environ.get(env_name(name))
+        if raw is None:
+            continue
+        kind = type(default)
+        values[name] = kind(raw) if kind in (int, float) else raw
+    assert set(values) <= set(types)
+    return Settings(**values).with_overrides(**overrides)

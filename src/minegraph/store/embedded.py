@@ -1,0 +1,124 @@
+"""The embedded store: pyoxigraph on disk.
+
+Writes are staged: the new triples of a graph are loaded (in one transaction) into a staging graph,
+then one SPARQL update moves every staged graph onto its target. A crash before the move leaves only
+a staging graph behind, which the next writer drops; the published graphs are never half-written.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from pyoxigraph import NamedNode, RdfFormat, serialize
+from pyoxigraph import Store as OxStore
+from rdflib import Graph
+
+from minegraph.errors import QueryError, StoreError
+from minegraph.store import QueryResult
+
+STAGING_PREFIX = "urn:minegraph:staging:"
+
+
+class EmbeddedStore:
+    """A pyoxigraph store on disk (or in memory when ``path`` is None)."""
+
+    def __init__(self, path: str | Path | None, *, read_only: bool = False) -> None:
+        self.path = Path(path) if path is not None else None
+        try:
+            if self.path is None:
+                self._store = OxStore()
+            elif read_only:
+                if not self.path.exists():
+                    raise StoreError(f"no store at {self.path}: run `minegraph build` first")
+                self._store = OxStore.read_only(str(self.path))
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self._store = OxStore(str(self.path))
+        except OSError as error:
+            raise StoreError(f"cannot open the store at {self.path}: {error}") from error
+        self.read_only = read_only
+        if not read_only:
+            self._drop_staging()
+
+    @property
+    def oxigraph(self) -> OxStore:
+        """The underlying pyoxigraph store."""
+        return self._store
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graphs: Iterable[str] | None = None,
+        named_graphs: Iterable[str] | None = None,
+        base_iri: str | None = None,
+    ) -> QueryResult:
+        options: dict[str, object] = {"base_iri": base_iri}
+        if default_graphs is not None:
+            options["default_graph"] = [NamedNode(g) for g in default_graphs]
+        else:
+            options["use_default_graph_as_union"] = True
+        if named_graphs is not None:
+            options["named_graphs"] = [NamedNode(g) for g in named_graphs]
+        try:
+            return self._store.query(sparql, **options)  # type: ignore[arg-type]
+        except SyntaxError as error:
+            raise QueryError(f"the query does not parse: {error}") from error
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        try:
+            self._store.update(sparql, base_iri=base_iri)
+        except SyntaxError as error:
+            raise QueryError(f"the update does not parse: {error}") from error
+        except OSError as error:
+            raise StoreError(f"the store could not be written: {error}") from error
+
+    def replace_graphs(self, graphs: Mapping[str, Graph | None]) -> None:
+        operations: list[str] = []
+        try:
+            for target, triples in graphs.items():
+                if triples is None or len(triples) == 0:
+                    operations.append(f"DROP SILENT GRAPH <{target}>")
+                    continue
+                staging = f"{STAGING_PREFIX}{uuid.uuid4()}"
+                data = triples.serialize(format="nt", encoding="utf-8")
+                self._store.load(data, format=RdfFormat.N_TRIPLES, to_graph=NamedNode(staging))
+                operations.append(f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{target}>")
+            if operations:
+                self._store.update(" ;\n".join(operations))
+            self._store.flush()
+        except OSError as error:
+            self._drop_staging()
+            raise StoreError(f"the store could not be written: {error}") from error
+
+    def graphs(self) -> list[str]:
+        return sorted(
+            g.value for g in self._store.named_graphs() if isinstance(g, NamedNode) and not _is_staging(g)
+        )
+
+    def dump(self, rdf_format: RdfFormat, *, graph: str | None = None) -> bytes:
+        if graph is not None:
+            return self._store.dump(format=rdf_format, from_graph=NamedNode(graph)) or b""
+        quads = (q for q in self._store if not _is_staging(q.graph_name))
+        if rdf_format.supports_datasets:
+            return serialize(quads, format=rdf_format) or b""
+        return serialize((q.triple for q in quads), format=rdf_format) or b""
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def close(self) -> None:
+        if not self.read_only:
+            self._store.flush()
+        del self._store
+
+    def _drop_staging(self) -> None:
+        for graph in list(self._store.named_graphs()):
+            if _is_staging(graph):
+                self._store.remove_graph(graph)
+
+
+def _is_staging(graph: object) -> bool:
+    return isinstance(graph, NamedNode) and graph.value.startswith(STAGING_PREFIX)

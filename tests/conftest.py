@@ -1,0 +1,48 @@
+"""Shared fixtures: the repository's paths, settings for a scratch store, a store built from data/."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from minegraph.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+SEED_SOURCE = DATA / "sources" / "newsaz-ombudsperson-april-6.yaml"
+BASE = "https://w3id.org/minegraph/"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A writable copy of data/ to break on purpose."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def built_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings whose store has been built from the repository's data/ (once per test session)."""
+    from minegraph.pipeline import build
+
+    settings = Settings(store=tmp_path_factory.mktemp("store") / "store", data_dir=DATA, base_uri=BASE)
+    build(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def built_store(built_settings: Settings):
+    from minegraph.store.embedded import EmbeddedStore
+
+    store = EmbeddedStore(built_settings.store, read_only=True)
+    yield store
+    store.close()

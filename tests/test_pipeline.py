@@ -1,0 +1,112 @@
+"""build: all or nothing, idempotent, and a report that names file, record and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from pyoxigraph import CanonicalizationAlgorithm, Dataset, RdfFormat, parse
+
+from minegraph.errors import InputError, StoreError, ValidationFailed
+from minegraph.pipeline import build, load_data
+from minegraph.settings import Settings
+from minegraph.store.embedded import EmbeddedStore
+
+from .conftest import BASE, DATA, SEED_SOURCE
+
+
+def _settings(tmp_path: Path, data: Path = DATA) -> Settings:
+    return Settings(store=tmp_path / "store", data_dir=data, base_uri=BASE)
+
+
+def _edit(data: Path, change) -> None:  # type: ignore[no-untyped-def]
+    path = data / "sources" / SEED_SOURCE.name
+    records = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(records)
+    path.write_text(yaml.safe_dump(records, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def _dump(settings: Settings) -> bytes:
+    store = EmbeddedStore(settings.store, read_only=True)
+    try:
+        return store.dump(RdfFormat.N_QUADS)
+    finally:
+        store.close()
+
+
+def test_build_writes_one_graph_per_source_and_reference_graphs(built_store: EmbeddedStore) -> None:
+    graphs = built_store.graphs()
+    assert {g.rsplit("/graph/", 1)[1] for g in graphs if "/source/" not in g} == {
+        "ontology", "concepts", "places", "agents"}
+    assert len([g for g in graphs if "/graph/source/" in g]) == len(list((DATA / "sources").glob("*.yaml")))
+
+
+def test_build_is_idempotent(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    build(settings)
+    first = _dump(settings)
+    build(settings)
+    second = _dump(settings)
+    one, two = (Dataset(parse(dump, format=RdfFormat.N_QUADS)) for dump in (first, second))
+    for dataset in (one, two):
+        dataset.canonicalize(CanonicalizationAlgorithm.UNSTABLE)
+    assert len(one) > 1000 and one == two
+
+
+def _assert_unchanged_after_failure(settings: Settings, before: bytes) -> None:
+    assert _dump(settings) == before
+
+
+@pytest.mark.parametrize(
+    ("change", "record", "field", "words"),
+    [
+        (lambda d: d["incidents"][1].update(injured=-3), "incidents[aghdam-family-injured]", "injured", ""),
+        (lambda d: d["incidents"][1].update(device="landmine-ish"), "incidents[aghdam-family-injured]",
+         "device", ""),
+        (lambda d: d["incidents"][1]["victims"][0].update(outcome="missing"),
+         "incidents[aghdam-family-injured].victims[family-member-1]", "outcome", ""),
+        (lambda d: d["incidents"][1].update(injured=2), "incidents[aghdam-family-injured]", None, ""),
+        (lambda d: d["incidents"][2].update(label="Explosion killing Asgar Musazada"),
+         "incidents[jabrayil-border-service-soldier-killed]", "label", "redaction"),
+    ],
+    ids=["negative-count", "unknown-device-code", "unknown-outcome-code", "victims-exceed-total", "name-leak"],
+)
+def test_violations_stop_the_build_and_name_the_record(tmp_path: Path, data_copy: Path, change, record: str,
+                                                         field: str | None, words: str) -> None:
+    settings = _settings(tmp_path, data_copy)
+    build(settings)
+    before = _dump(settings)
+    _edit(data_copy, change)
+    with pytest.raises(ValidationFailed) as error:
+        build(settings)
+    violations = error.value.report.violations
+    assert any(v.record == record and (field is None or v.field == field) for v in violations), \
+        error.value.report.text()
+    assert all(v.file and v.file.endswith(".yaml") for v in violations)
+    assert words in error.value.report.text()
+    assert "Musazada" not in error.value.report.text()
+    _assert_unchanged_after_failure(settings, before)
+
+
+def test_unknown_place_is_named(data_copy: Path) -> None:
+    _edit(data_copy, lambda d: d["incidents"][0].update(place="atlantis"))
+    with pytest.raises(InputError) as error:
+        load_data(data_copy, BASE)
+    assert (error.value.record, error.value.field, error.value.value) == (
+        "incidents[jabrayil-anama-employee-injured]", "place", "atlantis")
+
+
+def test_store_path_that_is_a_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="cannot open the store"):
+        build(Settings(store=blocker / "store", data_dir=DATA, base_uri=BASE))
+
+
+def test_base_uri_is_configurable(tmp_path: Path) -> None:
+    settings = Settings(store=tmp_path / "store", data_dir=DATA, base_uri="http://localhost:8080/")
+    build(settings)
+    dump = _dump(settings).decode("utf-8")
+    assert "<http://localhost:8080/id/incident/" in dump
+    assert "https://w3id.org/minegraph/id/" not in dump
