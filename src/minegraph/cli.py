@@ -194,6 +194,9 @@ def _query_text(query: str | None) -> str:
     return query
 
 
+MAX_CELL = 60
+
+
 def render_table(solutions: QuerySolutions) -> str:
     """SELECT results as an aligned text table."""
     from minegraph.vocab import PREFIXES
@@ -201,10 +204,16 @@ def render_table(solutions: QuerySolutions) -> str:
     names = [v.value for v in solutions.variables]
     rows = [[_cell(row[name], PREFIXES) for name in names] for row in solutions]
     widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
-    widths = [min(w, 100) for w in widths]
-    line = "  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True))
-    out = [line, "  ".join("-" * w for w in widths)]
-    out += ["  ".join(c[:w].ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    # Every column but the last is capped (and marked with an ellipsis when cut); the last is printed whole.
+    widths = [min(w, MAX_CELL) for w in widths[:-1]] + widths[-1:]
+
+    def fit(cell: str, width: int, last: bool) -> str:
+        return cell if last else (cell if len(cell) <= width else cell[: width - 1] + "…").ljust(width)
+
+    header = "  ".join(fit(n, w, i == len(names) - 1) for i, (n, w) in enumerate(zip(names, widths, strict=True)))
+    out = [header, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(fit(c, w, i == len(names) - 1) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+            for r in rows]
     out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(out)
 
