@@ -16,7 +16,7 @@ from rdflib import RDF, Graph, Literal, Node, URIRef
 
 from minegraph.mapping import FIELD_OF, Index
 from minegraph.resources import concepts_graph, ontology_graph, shapes_graph
-from minegraph.vocab import SH, PREFIXES
+from minegraph.vocab import PREFIXES, SH
 
 VIOLATION, WARNING, INFO = SH.Violation, SH.Warning, SH.Info
 _SEVERITY_WORD = {VIOLATION: "violation", WARNING: "warning", INFO: "info"}
@@ -129,7 +129,7 @@ def validate(
     combined = Graph()
     combined += data
     combined += reference
-    conforms, report_graph, _ = pyshacl.validate(
+    _conforms, report_graph, _ = pyshacl.validate(
         combined, shacl_graph=shapes_graph(), inference="none", advanced=True, allow_warnings=True,
     )
     own_subjects = set(data.subjects())

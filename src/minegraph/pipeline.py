@@ -52,7 +52,7 @@ def source_files(paths: Iterable[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             found.extend(sorted(p for p in path.rglob("*.yaml") if p.parent.name == "sources"
-                                or p.parent == path and p.name not in ("places.yaml", "agents.yaml")))
+                                or (p.parent == path and p.name not in ("places.yaml", "agents.yaml"))))
         else:
             found.append(path)
     return found

@@ -167,7 +167,7 @@ class _Fields:
             if required:
                 raise self.error(name, "is required")
             return None
-        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
             expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
             raise self.error(name, f"must be {_article(expected)}", value)
         return value
