@@ -7,13 +7,14 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from minegraph.mapping import map_agents, map_places, map_source, source_graph_iri
+from minegraph.mapping import map_agents, map_places, map_source, place_index, source_graph_iri
 from minegraph.records import read_agents, read_places, read_source
 from minegraph.vocab import MG, OA, check_key
 
 from .conftest import BASE, DATA, SEED_SOURCE
 
 GOLDEN = Path(__file__).parent / "golden"
+PLACES = place_index(read_places(DATA / "places.yaml"), BASE)
 
 
 def _assert_isomorphic(actual: Graph, golden_file: Path) -> None:
@@ -26,7 +27,7 @@ def _assert_isomorphic(actual: Graph, golden_file: Path) -> None:
 
 
 def test_seed_source_matches_golden() -> None:
-    mapped = map_source(read_source(SEED_SOURCE), BASE)
+    mapped = map_source(read_source(SEED_SOURCE), BASE, PLACES)
     _assert_isomorphic(mapped.graph, GOLDEN / "newsaz-ombudsperson-april-6.ttl")
 
 
@@ -37,7 +38,7 @@ def test_places_and_agents_match_golden() -> None:
 
 
 def test_every_thing_iri_carries_a_valid_key() -> None:
-    mapped = map_source(read_source(SEED_SOURCE), BASE)
+    mapped = map_source(read_source(SEED_SOURCE), BASE, PLACES)
     things = {s for s in mapped.graph.subjects() if isinstance(s, URIRef) and "#" not in s}
     assert things
     for iri in things:
@@ -49,7 +50,7 @@ def test_every_thing_iri_carries_a_valid_key() -> None:
 def test_quotes_are_verbatim_with_positions() -> None:
     records = read_source(SEED_SOURCE)
     text = records.source.text_path.read_text(encoding="utf-8")
-    graph = map_source(records, BASE).graph
+    graph = map_source(records, BASE, PLACES).graph
     quotes = list(graph.subject_objects(OA.exact))
     assert len(quotes) == sum(len(s.quotes) for s in records.statements)
     for selector, exact in quotes:
@@ -60,6 +61,6 @@ def test_quotes_are_verbatim_with_positions() -> None:
 
 
 def test_support_is_recorded_both_ways() -> None:
-    graph = map_source(read_source(SEED_SOURCE), BASE).graph
+    graph = map_source(read_source(SEED_SOURCE), BASE, PLACES).graph
     pairs = set(graph.subject_objects(MG.supports))
     assert pairs and pairs == {(s, o) for o, s in graph.subject_objects(MG.supportedBy)}

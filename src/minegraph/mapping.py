@@ -70,8 +70,25 @@ class Mapped:
     notices: list[str] = field(default_factory=list)
 
 
-def place_iri(base: str, place_id: str) -> URIRef:
-    return thing_iri(base, "place", mint_key("place", PLACES_SOURCE, place_id))
+def pcode_place_iri(base: str, pcode: str) -> URIRef:
+    """The IRI of the place with OCHA P-code ``pcode`` (e.g. ``AZ60500001``, or ``CO05313`` for a
+    Colombian municipality: "CO" + its DANE code). Places are identified by P-code wherever one exists,
+    so that every source that names the same admin area points at the same IRI."""
+    return thing_iri(base, "place", mint_key("place", "pcode", pcode.strip().upper()))
+
+
+def place_iri_of(base: str, place: Place) -> URIRef:
+    """A place's IRI: from its P-code, else (countries) its ISO 3166-1 code, else its gazetteer id."""
+    if place.pcode:
+        return pcode_place_iri(base, place.pcode)
+    if place.level == 0 and place.iso3166:
+        return thing_iri(base, "place", mint_key("place", "iso3166", place.iso3166.upper()))
+    return thing_iri(base, "place", mint_key("place", PLACES_SOURCE, place.id))
+
+
+def place_index(places: tuple[Place, ...], base: str) -> dict[str, URIRef]:
+    """Gazetteer id -> place IRI, for resolving the ``place:`` and ``area:`` fields of records."""
+    return {place.id: place_iri_of(base, place) for place in places}
 
 
 def agent_iri(base: str, agent_id: str) -> URIRef:
@@ -98,8 +115,8 @@ def _date(value: dt.date) -> Literal:
     return Literal(value.isoformat(), datatype=XSD.date)
 
 
-def map_source(records: SourceRecords, base: str) -> Mapped:
-    """The named graph of one source document."""
+def map_source(records: SourceRecords, base: str, places: dict[str, URIRef]) -> Mapped:
+    """The named graph of one source document; ``places`` resolves gazetteer ids (see :func:`place_index`)."""
     source, file = records.source, str(records.path)
     g, index = new_graph(), Index()
     doc = source_iri(base, source.id)
@@ -129,11 +146,11 @@ def map_source(records: SourceRecords, base: str) -> Mapped:
     for statement in records.statements:
         node = key("statement", statement.id)
         index.add(node, file, f"statements[{statement.id}]")
-        _map_statement(g, node, statement, doc, base, local)
+        _map_statement(g, node, statement, doc, base, local, places)
     for incident in records.incidents:
         node = local[incident.id]
         index.add(node, file, f"incidents[{incident.id}]")
-        _map_incident(g, node, incident, base)
+        _map_incident(g, node, incident, places)
         for victim in incident.victims:
             victim_node = local[victim.id]
             index.add(victim_node, file, f"incidents[{incident.id}].victims[{victim.id}]")
@@ -147,7 +164,8 @@ def map_source(records: SourceRecords, base: str) -> Mapped:
     return Mapped(source_graph_iri(base, source.id), g, index, source.redact, notices)
 
 
-def _map_statement(g: Graph, node: URIRef, s: Statement, doc: URIRef, base: str, local: dict[str, URIRef]) -> None:
+def _map_statement(g: Graph, node: URIRef, s: Statement, doc: URIRef, base: str, local: dict[str, URIRef],
+                   places: dict[str, URIRef]) -> None:
     g.add((node, RDF.type, STATEMENT_CLASSES[s.kind]))
     g.add((node, RDFS.label, Literal(s.label, lang="en")))
     g.add((node, PROV.wasAttributedTo, agent_iri(base, s.speaker)))
@@ -180,7 +198,7 @@ def _map_statement(g: Graph, node: URIRef, s: Statement, doc: URIRef, base: str,
             datatype = XSD.gYear if len(value) == 4 else XSD.date
             g.add((node, predicate, Literal(value, datatype=datatype)))
     if s.area:
-        g.add((node, MG.area, place_iri(base, s.area)))
+        g.add((node, MG.area, places[s.area]))
     if s.area_note:
         g.add((node, SKOS.note, Literal(s.area_note, lang="en")))
     for code in s.outcomes:
@@ -193,11 +211,11 @@ def _map_statement(g: Graph, node: URIRef, s: Statement, doc: URIRef, base: str,
         g.add((node, MG.includesChildren, Literal(s.includes_children)))
 
 
-def _map_incident(g: Graph, node: URIRef, incident: Incident, base: str) -> None:
+def _map_incident(g: Graph, node: URIRef, incident: Incident, places: dict[str, URIRef]) -> None:
     d = incident.date
     g.add((node, RDF.type, MG.Incident))
     g.add((node, RDFS.label, Literal(incident.label, lang="en")))
-    g.add((node, MG.place, place_iri(base, incident.place)))
+    g.add((node, MG.place, places[incident.place]))
     g.add((node, MG.explosiveOrdnanceType, concept_iri("explosive-ordnance", incident.device)))
     if incident.context:
         g.add((node, MG.context, concept_iri("incident-context", incident.context)))
@@ -253,8 +271,9 @@ def _map_victim(g: Graph, node: URIRef, victim: Victim, incident: URIRef) -> Non
 
 def map_places(places: tuple[Place, ...], base: str, file: str) -> Mapped:
     g, index = new_graph(), Index()
+    iris = place_index(places, base)
     for place in places:
-        node = place_iri(base, place.id)
+        node = iris[place.id]
         index.add(node, file, f"places[{place.id}]")
         g.add((node, RDF.type, MG.Place))
         g.add((node, RDFS.label, Literal(place.label, lang="en")))
@@ -264,7 +283,7 @@ def map_places(places: tuple[Place, ...], base: str, file: str) -> Mapped:
                 g.add((node, SKOS.altLabel, Literal(name, lang=lang)))
         g.add((node, MG.adminLevel, Literal(place.level)))
         if place.parent:
-            g.add((node, SCHEMA.containedInPlace, place_iri(base, place.parent)))
+            g.add((node, SCHEMA.containedInPlace, iris[place.parent]))
         if place.pcode:
             g.add((node, MG.pcode, Literal(place.pcode)))
         if place.iso3166:

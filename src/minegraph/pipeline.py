@@ -10,7 +10,7 @@ from rdflib import Graph
 
 from minegraph.errors import InputError, ValidationFailed
 from minegraph.gate import ValidationReport, reference_graph, validate
-from minegraph.mapping import Index, Mapped, map_agents, map_places, map_source
+from minegraph.mapping import Index, Mapped, map_agents, map_places, map_source, place_index
 from minegraph.records import Agent, Place, SourceRecords, read_agents, read_places, read_source
 from minegraph.resources import concepts_graph, ontology_graph
 from minegraph.settings import Settings
@@ -68,7 +68,7 @@ def load_data(data_dir: Path, base: str, sources: Iterable[Path] | None = None) 
     for path in files:
         records = read_source(path)
         check_references(records, places, agents)
-        dataset.sources.append(map_source(records, base))
+        dataset.sources.append(map_source(records, base, place_index(places, base)))
     return dataset
 
 

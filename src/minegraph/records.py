@@ -389,6 +389,11 @@ def read_places(path: Path) -> tuple[Place, ...]:
             point=Point(float(point["lat"]), float(point["lon"]), point.get("precision_m")) if point else None,
         ))
     _unique([p.id for p in places], file, "places")
+    known = {p.id for p in places}
+    for place in places:
+        if place.parent is not None and place.parent not in known:
+            raise InputError("names no place of this file", file=file, record=f"places[{place.id}]",
+                             field="parent", value=place.parent)
     return tuple(places)
 
 
