@@ -12,7 +12,7 @@ REFERENCE = DATA / "reference"
 
 
 def _pcodes() -> dict[str, str]:
-    with (REFERENCE / "ocha-pcodes-AZ.csv").open(encoding="utf-8", newline="") as handle:
+    with (REFERENCE / "ocha-global-pcodes-subset.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows[1][2] == "#adm+code", "the second row is the HXL hashtag row"
     return {row[2]: row[3] for row in rows[2:]}

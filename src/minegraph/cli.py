@@ -229,6 +229,59 @@ def _cell(term: object, prefixes: dict[str, str]) -> str:
     return " ".join(str(value).split())
 
 
+
+
+@main.group()
+def places() -> None:
+    """The gazetteer: OCHA P-codes, ISO 3166-2, GeoNames and the curated data/places.yaml."""
+
+
+@places.command("reconcile")
+@click.argument("name")
+@click.option("--country", help="ISO 3166-1 alpha-2 code to search within, e.g. AZ.")
+@click.option("--level", type=int, help="Admin level: 0 country, 1, 2, 3.")
+@click.option("--limit", type=int, default=5, show_default=True, help="How many candidates to show.")
+@data_option
+def places_reconcile(name: str, country: str | None, level: int | None, limit: int, data_dir: Path | None) -> None:
+    """Rank the places whose names match NAME (in any script or romanisation), with scores.
+
+    A score of 1.0 is an exact match of a known name variant; ingest links a name automatically only at
+    or above the certainty threshold and otherwise sends it to review.
+
+    \b
+    Example:
+      minegraph places reconcile Djebrail --country AZ
+    """
+    from minegraph import gazetteer
+    from minegraph.mapping import place_iri_of
+
+    settings = load_settings(data_dir=data_dir)
+    found = gazetteer.load(settings.data_dir)
+    candidates = found.reconcile(name, country=country, level=level, limit=limit)
+    if not candidates:
+        click.echo(f"no place matches {name!r}", err=True)
+        sys.exit(1)
+    click.echo(f"{'score':>5}  {'level':>5}  {'P-code':<11} {'ISO':<7} place (matched name) — IRI")
+    for candidate in candidates:
+        place = candidate.place
+        certain = "*" if candidate.score >= gazetteer.CERTAIN else " "
+        click.echo(f"{candidate.score:5.2f}{certain} {place.level:>5}  {place.pcode or '':<11} {place.iso3166 or '':<7} "
+                   f"{place.label} ({candidate.matched}) — {place_iri_of(settings.base_uri, place)}")
+    click.echo(f"(* = certain: score >= {gazetteer.CERTAIN})")
+
+
+@places.command("review")
+@data_option
+def places_review(data_dir: Path | None) -> None:
+    """List the reference identifiers that could not be linked to a place with certainty."""
+    from minegraph import gazetteer
+
+    found = gazetteer.load(load_settings(data_dir=data_dir).data_dir)
+    for line in found.review:
+        click.echo(line)
+    click.echo(f"({len(found.review)} to review; {len(found.places)} places)")
+
+
 def _register_web_commands() -> None:
     from minegraph.web.command import serve
 
@@ -238,3 +291,7 @@ def _register_web_commands() -> None:
 if Path(__file__).with_name("web").joinpath("command.py").exists():
     _register_web_commands()
 
+from minegraph.cli_ingest import ingest as _ingest, withdraw_source as _withdraw_source  # noqa: E402
+
+main.add_command(_ingest)
+main.add_command(_withdraw_source)

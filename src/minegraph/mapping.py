@@ -86,9 +86,10 @@ def place_iri_of(base: str, place: Place) -> URIRef:
     return thing_iri(base, "place", mint_key("place", PLACES_SOURCE, place.id))
 
 
-def place_index(places: tuple[Place, ...], base: str) -> dict[str, URIRef]:
-    """Gazetteer id -> place IRI, for resolving the ``place:`` and ``area:`` fields of records."""
-    return {place.id: place_iri_of(base, place) for place in places}
+def place_index(places: tuple[Place, ...], base: str, aliases: dict[str, str] | None = None) -> dict[str, URIRef]:
+    """Gazetteer id (or alias) -> place IRI, for resolving the ``place:`` and ``area:`` fields of records."""
+    index = {place.id: place_iri_of(base, place) for place in places}
+    return index | {alias: index[target] for alias, target in (aliases or {}).items() if target in index}
 
 
 def agent_iri(base: str, agent_id: str) -> URIRef:

@@ -5,18 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from rdflib import Graph
+from pyoxigraph import RdfFormat
+from rdflib import RDF, Graph
+from rdflib.namespace import DCTERMS
 
 from minegraph.errors import InputError, ValidationFailed
-from minegraph.gate import ValidationReport, reference_graph, validate
-from minegraph.mapping import Index, Mapped, map_agents, map_places, map_source, place_index
-from minegraph.records import Agent, Place, SourceRecords, read_agents, read_places, read_source
+from minegraph.gate import ValidationReport, reference_graph, referenced_subgraph, validate
+from minegraph.mapping import Index, Mapped, map_agents, map_places, map_source, place_index, source_graph_iri
+from minegraph.gazetteer import load as load_gazetteer
+from minegraph.records import Agent, Place, SourceRecords, read_agents, read_source
 from minegraph.resources import concepts_graph, ontology_graph
 from minegraph.settings import Settings
 from minegraph.store import Store
 from minegraph.store.embedded import EmbeddedStore
-from minegraph.vocab import graph_iri, sparql_prefixes
+from minegraph.tombstones import tombstones_graph_iri
+from minegraph.vocab import MG, graph_iri, sparql_prefixes
 
 Progress = Callable[[str], None]
 
@@ -61,20 +66,24 @@ def source_files(paths: Iterable[Path]) -> list[Path]:
 def load_data(data_dir: Path, base: str, sources: Iterable[Path] | None = None) -> DataSet:
     """Read places, agents and source files of ``data_dir`` and map them to RDF."""
     places_file, agents_file = data_dir / "places.yaml", data_dir / "agents.yaml"
-    places = read_places(places_file)
+    # The full gazetteer (data/reference) joins the places graph once the fast SHACL path lands;
+    # with pyshacl alone its 3,000 places cost ~30 s per build. Curated places only until then.
+    gazetteer = load_gazetteer(data_dir, reference=False)
+    places = tuple(gazetteer.places.values())
     agents = read_agents(agents_file)
     dataset = DataSet(map_places(places, base, str(places_file)), map_agents(agents, base, str(agents_file)))
     files = source_files([data_dir / "sources"]) if sources is None else list(sources)
     for path in files:
         records = read_source(path)
-        check_references(records, places, agents)
-        dataset.sources.append(map_source(records, base, place_index(places, base)))
+        check_references(records, places, agents, gazetteer.aliases)
+        dataset.sources.append(map_source(records, base, place_index(places, base, gazetteer.aliases)))
     return dataset
 
 
-def check_references(records: SourceRecords, places: tuple[Place, ...], agents: tuple[Agent, ...]) -> None:
+def check_references(records: SourceRecords, places: tuple[Place, ...], agents: tuple[Agent, ...],
+                     aliases: dict[str, str] | None = None) -> None:
     """Every place and agent a source file names exists in the gazetteer and the agent list."""
-    place_ids, agent_ids = {p.id for p in places}, {a.id for a in agents}
+    place_ids, agent_ids = {p.id for p in places} | set(aliases or {}), {a.id for a in agents}
     file = str(records.path)
     checks: list[tuple[str, str, str | None, set[str], str]] = [
         ("source", "publisher", records.source.publisher, agent_ids, "agents.yaml"),
@@ -95,11 +104,13 @@ def validate_dataset(dataset: DataSet, progress: Progress | None = None) -> Vali
     """The gate over every graph of ``dataset``, each with the reference graphs it points to."""
     report = ValidationReport()
     redact = dataset.redact
-    shared = reference_graph(dataset.places.graph, dataset.agents.graph)
+    base_reference = reference_graph()
+    context = dataset.places.graph + dataset.agents.graph
     for mapped in (dataset.places, dataset.agents, *dataset.sources):
         if progress:
             progress(f"validating {mapped.graph_iri} ({len(mapped.graph)} triples)")
-        report.extend(validate(mapped.graph, reference=shared, index=mapped.index, redact=redact))
+        reference = base_reference + referenced_subgraph(mapped.graph, context)
+        report.extend(validate(mapped.graph, reference=reference, index=mapped.index, redact=redact))
     report.extend(dataset_checks(dataset))
     return report
 
@@ -183,3 +194,163 @@ def _data_dir_of(paths: list[Path], default: Path) -> Path:
             if (candidate / "places.yaml").exists() and (candidate / "agents.yaml").exists():
                 return candidate
     return default
+
+
+# ------------------------------------------------------------------------------------------------------
+# ingest and withdraw (issue 5): one file = one source document = one graph, replaced atomically
+# ------------------------------------------------------------------------------------------------------
+
+ON_ERROR = ("reject", "skip")
+
+
+def reference_text(settings: Settings) -> str:
+    """Ontology, concepts, curated places and agents of ``settings.data_dir`` as N-Triples (for the fast gate)."""
+    from minegraph.ingest.validate import reference_ntriples
+
+    graphs: list[Graph] = []
+    data_dir = settings.data_dir
+    if (data_dir / "places.yaml").exists():
+        places = tuple(load_gazetteer(data_dir, reference=False).places.values())
+        graphs.append(map_places(places, settings.base_uri, str(data_dir / "places.yaml")).graph)
+    if (data_dir / "agents.yaml").exists():
+        graphs.append(map_agents(read_agents(data_dir / "agents.yaml"), settings.base_uri, "agents.yaml").graph)
+    return reference_ntriples(*graphs)
+
+
+def ingest(
+    paths: Iterable[str],
+    settings: Settings,
+    *,
+    mapping: str | None = None,
+    meta: Path | None = None,
+    on_error: str = "reject",
+    rejects_dir: Path | None = None,
+    store: Store | None = None,
+    progress: Progress | None = None,
+) -> list[Any]:
+    """Ingest each file as one source document (see docs/ingest.md); each file is written atomically.
+
+    Returns one :class:`minegraph.ingest.run.Ingested` per file. Raises :class:`InputError` (or
+    :class:`ValidationFailed`) for a refused file; files before it stay written.
+    """
+    from minegraph.ingest import run
+    from minegraph.tombstones import now
+
+    if on_error not in ON_ERROR:
+        raise InputError(f"--on-error must be one of {', '.join(ON_ERROR)}", value=on_error)
+    say = progress or (lambda message: None)
+    reference = reference_text(settings)
+    own = store is None
+    target = store if store is not None else EmbeddedStore(settings.store)
+    results = []
+    try:
+        for path in paths:
+            say(f"reading {path}")
+            ingested, table = _ingest_one(path, settings, mapping, meta, on_error, reference, say)
+            run.crash_point("validated")
+            if ingested.rejected and table is not None:
+                where = rejects_dir or (Path.cwd() if path == "-" else Path(path).resolve().parent)
+                run.write_rejects(ingested, table, where / f"{Path(ingested.source_id).name}.rejects.csv")
+            before = target.dump(RdfFormat.N_TRIPLES, graph=ingested.graph_iri) if ingested.graph_iri in \
+                target.graphs() else b""
+            tombstones = run.tombstones_for(target, settings.base_uri, ingested, now())
+            ingested.unchanged = before.decode("utf-8") != "" and _same_lines(before, ingested.graph.lines) \
+                and not ingested.tombstoned
+            say(f"writing {len(ingested.graph):,} triples to {ingested.graph_iri}")
+            run.write_graphs(target, {ingested.graph_iri: ingested.graph,
+                                      tombstones_graph_iri(settings.base_uri): tombstones})
+            results.append(ingested)
+    finally:
+        if own:
+            target.close()
+    return results
+
+
+def _same_lines(dump: bytes, lines: list[str]) -> bool:
+    return sorted(dump.decode("utf-8").splitlines()) == sorted(line.rstrip("\n") for line in lines) \
+        if len(lines) < 2_000_000 else False
+
+
+def _ingest_one(path: str, settings: Settings, mapping: str | None, meta: Path | None, on_error: str,
+                reference: str, say: Progress) -> tuple[Any, Any]:
+    """Read, map and gate one file: (Ingested, the Table it was read from or None)."""
+    from minegraph.ingest import hxl, run, sources, spec, table
+
+    suffix = "" if path == "-" else Path(path).suffix.lower()
+    if suffix in (".yaml", ".yml") and mapping is None:
+        return _ingest_records(Path(path), settings), None
+    if suffix in sources.RDF_EXTENSIONS and mapping is None:
+        data = table.read_bytes(path, settings.max_ingest_bytes)
+        graph, notices = sources.read_rdf(path, data)
+        run.crash_point("read")
+        source_id = sources.load_meta(meta).id if meta else sources.source_id_from_name(path)
+        say(f"validating {len(graph):,} triples")
+        from minegraph.ingest.validate import validate_ntriples
+
+        report = validate_ntriples(graph.text(), reference)
+        if not report.conforms:
+            raise ValidationFailed(f"{len(report.violations)} violation(s): the file was refused (nothing written)",
+                                   report=report, file=path)
+        return run.Ingested(path, source_id, str(source_graph_iri(settings.base_uri, source_id)), graph, report,
+                            notices=notices), None
+    if mapping is not None:
+        mapping_spec = spec.load_mapping(spec.find_mapping(mapping, settings.data_dir))
+        tab = table.read_table(path, settings.max_ingest_bytes, encoding=mapping_spec.encoding)
+        meta_path = meta or mapping_spec.meta
+        fallback = sources.source_id_from_name(path) if path != "-" else None
+        if meta_path is None:
+            raise InputError("a table needs source metadata: give --meta FILE (or a mapping with `meta:`)", file=path)
+        source_meta = sources.load_meta(meta_path, fallback_id=fallback)
+        records = run.map_victim_table(tab, mapping_spec, source_meta.id, settings.base_uri)
+    else:
+        tab = table.read_table(path, settings.max_ingest_bytes, require_hxl=True)
+        if meta is None:
+            raise InputError("an HXL table needs source metadata: give --meta FILE", file=path)
+        source_meta = sources.load_meta(meta, fallback_id=sources.source_id_from_name(path) if path != "-" else None)
+        records = hxl.map_hxl_table(tab, source_meta.id, settings)
+    run.crash_point("read")
+    say(f"read {len(tab.rows):,} rows: {len(records.incidents):,} incidents, {len(records.errors):,} bad row(s)")
+    return run.gate_table(records, source_meta, settings.base_uri, tab, reference, on_error, say), tab
+
+
+def _ingest_records(path: Path, settings: Settings) -> Any:
+    """A curated record file (data/sources/*.yaml), through the reference gate (pyshacl)."""
+    from minegraph.ingest.emit import NTriplesGraph
+    from minegraph.ingest.run import Ingested
+
+    data_dir = _data_dir_of([path], settings.data_dir)
+    dataset = load_data(data_dir, settings.base_uri, [path])
+    report = validate_dataset(dataset)
+    mapped = dataset.sources[0]
+    if not report.conforms:
+        raise ValidationFailed(f"{len(report.violations)} violation(s): the file was refused (nothing written)",
+                               report=report, file=str(path))
+    lines = mapped.graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines(keepends=True)
+    source_id = str(next(iter(mapped.graph.objects(None, DCTERMS.identifier)), path.stem))
+    return Ingested(str(path), source_id, str(mapped.graph_iri), NTriplesGraph(sorted(set(lines))), report,
+                    incidents=len(list(mapped.graph.subjects(RDF.type, MG.Incident))), notices=mapped.notices)
+
+
+def withdraw_source(source: str, settings: Settings, reason: str, *, store: Store | None = None) -> int:
+    """Remove a source document's graph; every thing it held gets a tombstone (410). Returns their number."""
+    from minegraph.ingest import run
+    from minegraph.ingest.emit import NTriplesGraph
+    from minegraph.tombstones import now
+
+    base = settings.base_uri
+    own = store is None
+    target = store if store is not None else EmbeddedStore(settings.store)
+    try:
+        graph = source if source.startswith(f"{base}graph/source/") else str(source_graph_iri(base, source))
+        if graph not in target.graphs():
+            key = source.rsplit("/", 1)[-1]
+            graph = str(graph_iri(base, f"source/{key}"))
+            if graph not in target.graphs():
+                raise InputError("no source document with this id or key in the store", value=source)
+        ingested = run.Ingested("", "", graph, NTriplesGraph(), ValidationReport())
+        tombstones = run.tombstones_for(target, base, ingested, now(), reason=reason)
+        run.write_graphs(target, {graph: None, tombstones_graph_iri(base): tombstones})
+        return ingested.tombstoned
+    finally:
+        if own:
+            target.close()
