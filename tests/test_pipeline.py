@@ -38,7 +38,7 @@ def _dump(settings: Settings) -> bytes:
 def test_build_writes_one_graph_per_source_and_reference_graphs(built_store: EmbeddedStore) -> None:
     graphs = built_store.graphs()
     assert {g.rsplit("/graph/", 1)[1] for g in graphs if "/source/" not in g} == {
-        "ontology", "concepts", "places", "agents"}
+        "ontology", "concepts", "places", "agents", "aggregates"}
     assert len([g for g in graphs if "/graph/source/" in g]) == len(list((DATA / "sources").glob("*.yaml")))
 
 

@@ -11,6 +11,7 @@ from pyoxigraph import RdfFormat
 from rdflib import RDF, Graph
 from rdflib.namespace import DCTERMS
 
+from minegraph import aggregates
 from minegraph.errors import InputError, ValidationFailed
 from minegraph.gate import ValidationReport, reference_graph, referenced_subgraph, validate
 from minegraph.mapping import Index, Mapped, map_agents, map_places, map_source, place_index, source_graph_iri
@@ -171,6 +172,9 @@ def build(settings: Settings, progress: Progress | None = None, store: Store | N
     try:
         say(f"writing {len(graphs)} graphs to {settings.store if own else 'the store'}")
         target.replace_graphs(graphs)
+        # Derived data, refreshed after the sources it counts (stale at worst, never half-written).
+        observations = aggregates.refresh(target, settings.base_uri)
+        say(f"refreshed the casualty aggregates: {observations} observation(s)")
         triples = len(target)
     finally:
         if own:

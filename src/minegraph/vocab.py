@@ -51,7 +51,7 @@ PREFIXES: dict[str, str] = {
 }
 
 #: The kinds of thing that get ``{base}id/{kind}/{key}`` IRIs.
-KINDS = ("incident", "victim", "place", "source", "statement", "agent")
+KINDS = ("incident", "victim", "place", "source", "statement", "agent", "observation", "dataset")
 
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
 KEY_BODY_LENGTH = 10
