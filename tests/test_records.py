@@ -19,13 +19,13 @@ def _rewrite(path: Path, change) -> None:  # type: ignore[no-untyped-def]
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-def test_seed_reads_as_three_incidents_five_victims_six_statements() -> None:
+def test_seed_reads_as_three_incidents_five_victims_seven_statements() -> None:
     records = read_source(SEED_SOURCE)
     assert [i.id for i in records.incidents] == [
         "jabrayil-anama-employee-injured", "aghdam-family-injured", "jabrayil-border-service-soldier-killed"]
     assert sum(len(i.victims) for i in records.incidents) == 5
     assert (sum(i.injured for i in records.incidents), sum(i.killed for i in records.incidents)) == (4, 1)
-    assert len(records.statements) == 6
+    assert len(records.statements) == 7
 
 
 def test_quotes_are_located_in_the_text() -> None:

@@ -282,16 +282,14 @@ def places_review(data_dir: Path | None) -> None:
     click.echo(f"({len(found.review)} to review; {len(found.places)} places)")
 
 
-def _register_web_commands() -> None:
+def _register_commands() -> None:
+    """Commands that live in their own modules: serving, releases and tombstones, ingest."""
+    from minegraph.cli_ingest import ingest, withdraw_source
+    from minegraph.cli_release import COMMANDS as release_commands
     from minegraph.web.command import serve
 
-    main.add_command(serve)
+    for command in (serve, *release_commands, ingest, withdraw_source):
+        main.add_command(command)
 
 
-if Path(__file__).with_name("web").joinpath("command.py").exists():
-    _register_web_commands()
-
-from minegraph.cli_ingest import ingest as _ingest, withdraw_source as _withdraw_source  # noqa: E402
-
-main.add_command(_ingest)
-main.add_command(_withdraw_source)
+_register_commands()

@@ -100,3 +100,28 @@ def negotiate(header: str | None, table: tuple[Format, ...], default: Format | N
             if best is None or rank[:3] > best[:3]:
                 best = rank
     return best[3] if best else None
+
+
+#: Every format a document (/doc, /def, /concept, releases) is published in: RDF first, so ``*/*`` and no
+#: Accept header give Turtle; then HTML.
+DOCUMENT_FORMATS: tuple[Format, ...] = (*RDF_FORMATS, HTML)
+
+#: Common names of formats a ``?format=`` parameter may use, besides extensions and media types.
+FORMAT_NAMES: dict[str, str] = {
+    "turtle": "ttl", "json-ld": "jsonld", "json": "jsonld", "ntriples": "nt", "n-triples": "nt",
+    "rdfxml": "rdf", "rdf/xml": "rdf", "xml": "rdf", "htm": "html", "nquads": "nq", "n-quads": "nq",
+}
+
+
+def by_name(value: str, table: tuple[Format, ...] = DOCUMENT_FORMATS) -> Format | None:
+    """The format of ``table`` a ``?format=`` value names: an extension, a media type or a common name.
+
+    >>> by_name("turtle").extension, by_name("application/ld+json").extension, by_name("x")
+    ('ttl', 'jsonld', None)
+    """
+    value = value.strip().lower()
+    value = FORMAT_NAMES.get(value, value)
+    for fmt in table:
+        if value == fmt.extension or value in fmt.media_types:
+            return fmt
+    return None

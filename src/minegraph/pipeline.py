@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import RdfFormat
+from pyoxigraph import NamedNode
 from rdflib import RDF, Graph
 from rdflib.namespace import DCTERMS
 
@@ -175,6 +175,11 @@ def build(settings: Settings, progress: Progress | None = None, store: Store | N
         # Derived data, refreshed after the sources it counts (stale at worst, never half-written).
         observations = aggregates.refresh(target, settings.base_uri)
         say(f"refreshed the casualty aggregates: {observations} observation(s)")
+        # Remember every IRI now published, so that it answers 410 (never 404) if it ever disappears.
+        from minegraph.releases import record_published
+        from minegraph.tombstones import now
+
+        record_published(settings, target, now())
         triples = len(target)
     finally:
         if own:
@@ -255,24 +260,21 @@ def ingest(
             if ingested.rejected and table is not None:
                 where = rejects_dir or (Path.cwd() if path == "-" else Path(path).resolve().parent)
                 run.write_rejects(ingested, table, where / f"{Path(ingested.source_id).name}.rejects.csv")
-            before = target.dump(RdfFormat.N_TRIPLES, graph=ingested.graph_iri) if ingested.graph_iri in \
-                target.graphs() else b""
-            tombstones = run.tombstones_for(target, settings.base_uri, ingested, now())
-            ingested.unchanged = before.decode("utf-8") != "" and _same_lines(before, ingested.graph.lines) \
-                and not ingested.tombstoned
+            tomb_iri = tombstones_graph_iri(settings.base_uri)
+            old = {ingested.graph_iri: run.current_triples(target, ingested.graph_iri),
+                   tomb_iri: run.current_triples(target, tomb_iri)}
+            before = {str(t.subject.value) for t in old[ingested.graph_iri] if isinstance(t.subject, NamedNode)}
+            tombstones = run.tombstones_for(target, settings.base_uri, ingested, before, now())
             say(f"writing {len(ingested.graph):,} triples to {ingested.graph_iri}")
-            run.write_graphs(target, {ingested.graph_iri: ingested.graph,
-                                      tombstones_graph_iri(settings.base_uri): tombstones})
+            removed, added = run.write_atomically(target, {ingested.graph_iri: ingested.graph, tomb_iri: tombstones},
+                                                  old)
+            ingested.unchanged = not removed and not added
+            say(f"wrote {ingested.graph_iri}: {removed:,} triple(s) removed, {added:,} added")
             results.append(ingested)
     finally:
         if own:
             target.close()
     return results
-
-
-def _same_lines(dump: bytes, lines: list[str]) -> bool:
-    return sorted(dump.decode("utf-8").splitlines()) == sorted(line.rstrip("\n") for line in lines) \
-        if len(lines) < 2_000_000 else False
 
 
 def _ingest_one(path: str, settings: Settings, mapping: str | None, meta: Path | None, on_error: str,
@@ -352,8 +354,11 @@ def withdraw_source(source: str, settings: Settings, reason: str, *, store: Stor
             if graph not in target.graphs():
                 raise InputError("no source document with this id or key in the store", value=source)
         ingested = run.Ingested("", "", graph, NTriplesGraph(), ValidationReport())
-        tombstones = run.tombstones_for(target, base, ingested, now(), reason=reason)
-        run.write_graphs(target, {graph: None, tombstones_graph_iri(base): tombstones})
+        tomb_iri = tombstones_graph_iri(base)
+        old = {graph: run.current_triples(target, graph), tomb_iri: run.current_triples(target, tomb_iri)}
+        before = {str(t.subject.value) for t in old[graph] if isinstance(t.subject, NamedNode)}
+        tombstones = run.tombstones_for(target, base, ingested, before, now(), reason=reason)
+        run.write_atomically(target, {graph: None, tomb_iri: tombstones}, old)
         return ingested.tombstoned
     finally:
         if own:

@@ -22,6 +22,7 @@ SETTINGS: tuple[tuple[str, Any, str], ...] = (
     ("max_rows", 10000, "Most result rows a SPARQL SELECT returns; a cut is reported, never silent."),
     ("max_request_bytes", 1_000_000, "Largest request body accepted (413 beyond)."),
     ("write_token", "", "Bearer token that allows writes over HTTP; empty means read-only."),
+    ("max_ingest_bytes", 200_000_000, "Largest file `minegraph ingest` reads (bytes); larger files are refused."),
 )
 
 
@@ -34,6 +35,7 @@ class Settings:
     max_rows: int = 10000
     max_request_bytes: int = 1_000_000
     write_token: str = ""
+    max_ingest_bytes: int = 200_000_000
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_uri", normalise_base(self.base_uri))

@@ -1,0 +1,22 @@
+"""gunicorn configuration for minegraph: ``gunicorn -c server/gunicorn.conf.py server.wsgi:app``.
+
+The same settings as ``minegraph serve`` (minegraph.web.command.gunicorn_options). Each gunicorn worker starts
+its own pool of query processes (MINEGRAPH_QUERY_WORKERS, default: the number of CPUs), so on a machine with
+N cores one or two gunicorn workers with threads are enough: the query processes do the heavy work.
+Do not set ``preload_app``: the app must be created after the fork.
+"""
+
+import os
+
+bind = os.environ.get("MINEGRAPH_BIND", "127.0.0.1:8080")
+workers = int(os.environ.get("MINEGRAPH_WEB_WORKERS", "1"))
+worker_class = "gthread"
+threads = int(os.environ.get("MINEGRAPH_THREADS", "8"))
+timeout = int(float(os.environ.get("MINEGRAPH_QUERY_TIMEOUT", "30"))) + 30
+graceful_timeout = 10
+keepalive = 5
+limit_request_line = 0  # long GET queries (rdflib's SPARQLStore); the app caps request sizes itself
+preload_app = False
+accesslog = "-"
+errorlog = "-"
+loglevel = "info"

@@ -1,0 +1,225 @@
+"""Bounded descriptions: what a document about one thing, term or concept says.
+
+A description is the thing's own triples plus enough around it to stand alone when cited. For an incident:
+its victims (categories only), the statements supporting it or about it with their quotes, their source
+documents and speakers, its places with their parents, links and geometry, its date node and the labels of
+everything it points at. Every kind has its own set of SPARQL branches (:data:`BRANCHES`); a second query
+adds labels and types of the IRIs the first one reached.
+
+The IRI is put into the query text, so it must be a valid IRI (``vocab.check_key`` has vetted the key
+of a request before it gets here); :func:`sparql_iri` refuses anything else.
+
+>>> "<https://w3id.org/minegraph/id/incident/k318zecnq29>" in thing_query(
+...     "https://w3id.org/minegraph/id/incident/k318zecnq29", "incident")
+True
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse, serialize
+from rdflib import Graph, URIRef
+from rdflib import Literal as RdfLiteral
+
+from minegraph.formats import Format
+from minegraph.vocab import MG, MGC, PREFIXES, sparql_prefixes, split_thing_iri
+
+#: How many things pointing at a thing (incidents at a place, statements of an agent…) a description lists.
+MAX_BACKLINKS = 500
+_UNSAFE = re.compile(r'[\s<>"{}|^`\\]')
+
+
+class Queryable(Protocol):
+    """Anything with a SPARQL ``query`` whose CONSTRUCT results iterate as pyoxigraph triples."""
+
+    def query(self, sparql: str) -> Any: ...
+
+
+def sparql_iri(iri: str) -> str:
+    """``<iri>`` for a query text; ValueError for anything that is not a plain absolute IRI."""
+    if not iri or _UNSAFE.search(iri) or ":" not in iri:
+        raise ValueError(f"not an IRI that can go into a query: {iri!r}")
+    return f"<{iri}>"
+
+
+# Each branch binds ?s ?p ?o; $X stands for the described IRI.
+_OWN = "{ VALUES ?s { $X } ?s ?p ?o }"
+_HASH_NODES = "{ $X ?hp ?s . FILTER(STRSTARTS(STR(?s), CONCAT(STR($X), \"#\"))) ?s ?p ?o }"
+_CATEGORIES = "VALUES ?p { rdf:type mg:incident mg:outcome mg:status mg:sex mg:ageBand mg:activity }"
+
+
+def _statement_branches(statements: str) -> list[str]:
+    """Branches describing the statements that ``statements`` (a pattern binding ?st) finds."""
+    return [
+        f"{{ {statements} BIND(?st AS ?s) ?s ?p ?o }}",
+        f"{{ {statements} ?st mg:quote ?s . ?s ?p ?o }}",
+        f"{{ {statements} ?st mg:quote/oa:hasSelector ?s . ?s ?p ?o }}",
+        f"{{ {statements} ?st prov:wasDerivedFrom ?s . ?s ?p ?o }}",
+        f"{{ {statements} ?st prov:wasAttributedTo ?s . VALUES ?p {{ rdf:type rdfs:label }} ?s ?p ?o }}",
+    ]
+
+
+_PLACES = "{ $X mg:place/schema:containedInPlace* ?s . ?s ?p ?o }"
+_GEOMETRY = "{ $X mg:place/schema:containedInPlace*/geo:hasGeometry ?s . ?s ?p ?o }"
+
+BRANCHES: dict[str, list[str]] = {
+    "incident": [
+        _OWN, _HASH_NODES,
+        f"{{ $X mg:victim ?s . {_CATEGORIES} ?s ?p ?o }}",
+        *_statement_branches("{ $X mg:supportedBy ?st } UNION { ?st mg:supports|mg:about $X } "
+                             "UNION { $X mg:victim/mg:supportedBy ?st }"),
+        _PLACES, _GEOMETRY,
+    ],
+    "victim": [
+        f"{{ VALUES ?s {{ $X }} {_CATEGORIES} ?s ?p ?o }}",
+        "{ VALUES ?s { $X } VALUES ?p { mg:supportedBy skos:note } ?s ?p ?o }",
+        "{ $X mg:incident ?s . VALUES ?p { rdf:type rdfs:label mg:place mg:killedCount mg:injuredCount "
+        "mg:earliestDate mg:latestDate mg:dateAsReported } ?s ?p ?o }",
+        *_statement_branches("{ $X mg:supportedBy ?st } UNION { ?st mg:supports $X }"),
+    ],
+    "place": [
+        _OWN, _HASH_NODES,
+        "{ $X schema:containedInPlace+ ?s . ?s ?p ?o }",
+        "{ $X schema:containedInPlace+/geo:hasGeometry ?s . ?s ?p ?o }",
+        "{ ?s schema:containedInPlace $X . VALUES ?p { rdf:type rdfs:label schema:containedInPlace } ?s ?p ?o }",
+        f"{{ {{ SELECT ?s WHERE {{ ?s mg:place|mg:area $X }} ORDER BY ?s LIMIT {MAX_BACKLINKS} }} "
+        "VALUES ?p { rdf:type rdfs:label mg:place mg:area } ?s ?p ?o }",
+    ],
+    "statement": [
+        _OWN, _HASH_NODES,
+        *_statement_branches("VALUES ?st { $X }"),
+        "{ $X mg:supports|mg:about ?s . VALUES ?p { rdf:type rdfs:label mg:incident mg:outcome mg:status } "
+        "?s ?p ?o }",
+        "{ $X mg:area ?s . VALUES ?p { rdf:type rdfs:label schema:containedInPlace } ?s ?p ?o }",
+        "{ $X mg:allegedResponsibleParty ?s . VALUES ?p { rdf:type rdfs:label } ?s ?p ?o }",
+    ],
+    "source": [
+        _OWN,
+        "{ $X dcterms:publisher ?s . VALUES ?p { rdf:type rdfs:label foaf:homepage } ?s ?p ?o }",
+        f"{{ {{ SELECT ?s WHERE {{ ?s prov:wasDerivedFrom $X }} ORDER BY ?s LIMIT {MAX_BACKLINKS} }} "
+        "VALUES ?p { rdf:type rdfs:label prov:wasDerivedFrom mg:supports mg:about } ?s ?p ?o }",
+    ],
+    "agent": [
+        _OWN,
+        f"{{ {{ SELECT ?s WHERE {{ ?s prov:wasAttributedTo|dcterms:publisher|mg:allegedResponsibleParty $X }} "
+        f"ORDER BY ?s LIMIT {MAX_BACKLINKS} }} VALUES ?p {{ rdf:type rdfs:label dcterms:title "
+        "prov:wasAttributedTo dcterms:publisher mg:allegedResponsibleParty } ?s ?p ?o }",
+    ],
+    "term": [
+        _OWN,
+        "{ ?s rdfs:domain|rdfs:range|rdfs:subClassOf|rdfs:subPropertyOf $X . "
+        "VALUES ?p { rdf:type rdfs:label rdfs:domain rdfs:range rdfs:subClassOf rdfs:subPropertyOf } ?s ?p ?o }",
+    ],
+    "scheme": [_OWN, "{ ?s skos:inScheme $X . ?s ?p ?o }"],
+    "concept": [_OWN],
+}
+_LABELS = ("rdf:type", "rdfs:label", "skos:prefLabel", "dcterms:title", "skos:notation", "skos:inScheme")
+
+
+#: Things of a kind without branches of its own: their triples and hash nodes, and labels of what they point at.
+GENERIC = [_OWN, _HASH_NODES, f"{{ {{ SELECT DISTINCT ?s WHERE {{ ?s ?back $X }} ORDER BY ?s LIMIT {MAX_BACKLINKS} }} "
+           "VALUES ?p { rdf:type rdfs:label } ?s ?p ?o }"]
+
+
+def thing_query(iri: str, kind: str) -> str:
+    """The CONSTRUCT query of the bounded description of ``iri``, a thing (or term) of ``kind``."""
+    body = "\n  UNION ".join(BRANCHES.get(kind, GENERIC)).replace("$X", sparql_iri(iri))
+    return (f"{sparql_prefixes()}PREFIX foaf: <http://xmlns.com/foaf/0.1/>\n"
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{\n  {body}\n}}")
+
+
+def labels_query(iris: Iterable[str]) -> str | None:
+    """The CONSTRUCT query of the labels and types of ``iris``; None when there are none."""
+    values = " ".join(sparql_iri(iri) for iri in sorted(set(iris)))
+    if not values:
+        return None
+    return (f"{sparql_prefixes()}CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {values} }} "
+            f"VALUES ?p {{ {' '.join(_LABELS)} }} ?s ?p ?o }}")
+
+
+def kind_of(iri: str, base: str) -> str | None:
+    """The description kind of ``iri``: a thing kind, ``term``, ``scheme``, ``concept``, or None."""
+    thing = split_thing_iri(base, iri)
+    if thing:
+        return thing[0]
+    if iri.startswith(str(MG)) and iri != str(MG):
+        return "term"
+    if iri.startswith(str(MGC)) and iri != str(MGC):
+        return "concept" if "/" in iri[len(str(MGC)):] else "scheme"
+    return None
+
+
+def describe_triples(store: Queryable, iri: str, *, base: str, kind: str | None = None) -> list[Triple]:
+    """The bounded description of ``iri`` as sorted pyoxigraph triples (empty when it is unknown)."""
+    kind = kind or kind_of(iri, base)
+    if kind is None:
+        raise ValueError(f"{iri} is not something minegraph describes")
+    triples = set(store.query(thing_query(iri, kind)))
+    if not triples:
+        return []
+    subjects = {t.subject.value for t in triples}
+    reached = {t.object.value for t in triples if isinstance(t.object, NamedNode)} - subjects
+    query = labels_query(reached)
+    if query:
+        triples.update(store.query(query))
+    return sorted(triples, key=lambda t: _sort_key(t, iri))
+
+
+def dataset_query(graphs: Iterable[str]) -> str:
+    """A CONSTRUCT of every triple of the named ``graphs`` (the ontology, the concept schemes…)."""
+    values = " ".join(sparql_iri(g) for g in graphs)
+    return f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+
+
+def _sort_key(triple: Triple, first: str = "") -> tuple[int, str, str, str]:
+    """The described thing first, then its own hash nodes, then the rest; each by subject, predicate, object."""
+    subject = triple.subject.value if isinstance(triple.subject, NamedNode) else str(triple.subject)
+    rank = 0 if subject == first else 1 if first and subject.startswith(first + "#") else 2
+    return (rank, subject, str(triple.predicate), str(triple.object))
+
+
+def to_rdflib(triples: Iterable[Triple]) -> Graph:
+    """An rdflib graph of pyoxigraph triples, with minegraph's prefixes bound."""
+    graph = Graph(bind_namespaces="none")
+    data = serialize(triples, format=RdfFormat.N_TRIPLES) or b""
+    if data:
+        graph.parse(data=data.decode("utf-8"), format="nt")
+    for prefix, namespace in used_prefixes(graph).items():
+        graph.bind(prefix, namespace)
+    return graph
+
+
+def from_rdflib(graph: Graph) -> list[Triple]:
+    """pyoxigraph triples of an rdflib graph, sorted."""
+    data = graph.serialize(format="nt", encoding="utf-8")
+    return sorted(parse(data, format=RdfFormat.N_TRIPLES), key=_sort_key)
+
+
+def used_prefixes(triples: Iterable[Any]) -> dict[str, str]:
+    """The entries of :data:`PREFIXES` whose namespace some IRI of ``triples`` (pyoxigraph or rdflib) is in."""
+    iris: set[str] = set()
+    for triple in triples:
+        for term in triple:
+            if isinstance(term, NamedNode | URIRef):
+                iris.add(term.value if isinstance(term, NamedNode) else str(term))
+            elif isinstance(term, Literal):
+                iris.add(term.datatype.value)
+            elif isinstance(term, RdfLiteral) and term.datatype is not None:
+                iris.add(str(term.datatype))
+    return {prefix: namespace for prefix, namespace in PREFIXES.items()
+            if any(iri.startswith(namespace) for iri in iris)}
+
+
+def serialize_triples(triples: list[Triple], fmt: Format, *, base: str | None = None) -> bytes:
+    """``triples`` in the RDF format ``fmt`` (pyoxigraph's serializers; Turtle with minegraph's prefixes)."""
+    assert isinstance(fmt.oxigraph, RdfFormat), f"{fmt.extension} is not an RDF format"
+    prefixes = used_prefixes(triples) if fmt.extension in ("ttl", "rdf") else None
+    return serialize(triples, format=fmt.oxigraph, prefixes=prefixes) or b""
+
+
+def describe(store: Queryable, iri: str, *, base: str) -> Graph:
+    """The bounded description of ``iri`` (a thing, ontology term, concept scheme or concept) as a graph."""
+    return to_rdflib(describe_triples(store, iri, base=base))

@@ -1,0 +1,221 @@
+"""One ingest: a file -> records -> N-Triples -> the fast gate -> one named graph, replaced atomically.
+
+Each input file is one source document and one graph ``{base}graph/source/{key}``. Things that were in a
+source's previous version and are not in the new one get a tombstone in ``{base}graph/tombstones`` (so
+their IRIs answer 410, not 404); a thing that comes back loses it.
+
+Test hook: ``MINEGRAPH_TEST_CRASH_AT=<stage>`` kills the process with SIGKILL at a named stage
+(:data:`CRASH_STAGES`), so tests can show that a crash leaves the store as it was. Never set it otherwise.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import signal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Triple, parse, serialize
+
+from minegraph.errors import InputError, ValidationFailed
+from minegraph.gate import ValidationReport
+from minegraph.ingest.emit import NTriplesGraph, SourceMeta, emit_incidents, emit_places, emit_source, literal, typed
+from minegraph.ingest.rows import TableRecords, map_victim_table
+from minegraph.ingest.table import RowError, Table, fail_on, read_table
+from minegraph.ingest.validate import validate_ntriples
+from minegraph.mapping import source_graph_iri, source_iri
+from minegraph.tombstones import tombstones_graph_iri
+from minegraph.vocab import MG
+
+PROV = "http://www.w3.org/ns/prov#"
+
+CRASH_ENV = "MINEGRAPH_TEST_CRASH_AT"
+#: read: input read and mapped; validated: the gate passed; writing: just before the one write
+#: transaction; written: just after it.
+CRASH_STAGES = ("read", "validated", "writing", "written")
+Progress = Callable[[str], None]
+
+
+def crash_point(stage: str) -> None:
+    """The test hook: SIGKILL this process when ``MINEGRAPH_TEST_CRASH_AT`` names ``stage``."""
+    if os.environ.get(CRASH_ENV) == stage:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@dataclass
+class Ingested:
+    """What one file became: its graph, and everything the report says about it."""
+
+    file: str
+    source_id: str
+    graph_iri: str
+    graph: NTriplesGraph
+    report: ValidationReport
+    incidents: int = 0
+    victims: int = 0
+    places: int = 0
+    rejected: list[RowError] = field(default_factory=list)
+    rejects_file: str | None = None
+    notices: list[str] = field(default_factory=list)
+    dropped: dict[str, str] = field(default_factory=dict)
+    unknown_columns: list[str] = field(default_factory=list)
+    tombstoned: int = 0
+    unchanged: bool = False
+
+
+def emit_table(records: TableRecords, meta: SourceMeta, base: str, table: Table,
+               skip_rows: set[int] = frozenset()) -> tuple[NTriplesGraph, dict[str, tuple[str, str]]]:  # type: ignore[assignment]
+    graph = NTriplesGraph()
+    sha = hashlib.sha256(table.raw).hexdigest()
+    statement = emit_source(graph, meta, base, sha, table.header_line, records.dropped)
+    incidents = [i for i in records.incidents if i.row not in skip_rows]
+    used = {i.place for i in incidents}
+    places = {p.iri: p for p in records.places.values()}
+    for iri in list(used):  # keep the enclosing places of every place used
+        parent = places[iri].parent if iri in places else None
+        while parent and parent not in used:
+            used.add(parent)
+            parent = places[parent].parent if parent in places else None
+    emit_places(graph, (p for p in records.places.values() if p.iri in used))
+    emit_incidents(graph, incidents, statement)
+    locate: dict[str, tuple[str, str]] = {}
+    for i in incidents:
+        where = (table.file, f"row {i.row}")
+        locate[i.iri] = where
+        for v in i.victims:
+            locate[v.iri] = where
+    locate[str(source_iri(base, meta.id))] = (table.file, "source (meta)")
+    return graph, locate
+
+
+def gate_table(records: TableRecords, meta: SourceMeta, base: str, table: Table, reference: str,
+               on_error: str, say: Progress) -> Ingested:
+    """Map, validate and (with ``on_error='skip'``) drop bad rows; raise when the file is refused."""
+    structural = [e for e in records.errors if e.row <= 1 and e.column and "header" in e.rule]
+    if structural or (records.errors and on_error == "reject"):
+        raise fail_on(records.errors, table.file)
+    skip = records.rejected_rows()
+    graph, locate = emit_table(records, meta, base, table, skip)
+    say(f"validating {len(graph):,} triples ({len(records.incidents) - len(skip):,} incidents)")
+    report = validate_ntriples(graph.text(), reference, locate=locate)
+    rejected = list(records.errors)
+    if not report.conforms:
+        bad_rows = {int(r.record.split()[-1]) for r in report.violations if r.record and r.record.startswith("row ")}
+        unlocated = [r for r in report.violations if not (r.record and r.record.startswith("row "))]
+        if on_error == "reject" or unlocated:
+            raise ValidationFailed(f"{len(report.violations)} violation(s): the file was refused (nothing written)",
+                                   report=report, file=table.file)
+        rejected += [RowError(table.file, int(r.record.split()[-1]), r.field, r.value, r.message)  # type: ignore[union-attr]
+                     for r in report.violations]
+        skip |= bad_rows
+        graph, locate = emit_table(records, meta, base, table, skip)
+        report = validate_ntriples(graph.text(), reference, locate=locate)
+        if not report.conforms:
+            raise ValidationFailed("violations remain after skipping the bad rows: nothing written",
+                                   report=report, file=table.file)
+    kept = [i for i in records.incidents if i.row not in skip]
+    return Ingested(table.file, meta.id, str(source_graph_iri(base, meta.id)), graph, report,
+                    incidents=len(kept), victims=sum(len(i.victims) for i in kept), places=len(records.places),
+                    rejected=sorted(rejected, key=lambda e: e.row), notices=list(records.notices),
+                    dropped=records.dropped, unknown_columns=records.unknown_columns)
+
+
+def write_rejects(result: Ingested, table: Table, path: Path) -> None:
+    """Every rejected row, with its reasons, as CSV: row, column, value, rule, then the row's cells."""
+    cells = dict(table.rows)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["row", "column", "value", "rule", *table.columns])
+        for error in result.rejected:
+            writer.writerow([error.row, error.column or "", error.value or "", error.rule, *cells.get(error.row, [])])
+    result.rejects_file = str(path)
+
+
+def tombstones_for(store: Any, base: str, ingested: Ingested, before: set[str], when: str, *,
+                   reason: str | None = None) -> NTriplesGraph:
+    """The tombstone graph after this ingest: vanished things of this source added, returning ones removed.
+
+    ``before`` holds the subjects (IRIs) of the source's graph as it was.
+    """
+    target = tombstones_graph_iri(base)
+    kept = [f"{t.subject} {t.predicate} {t.object} .\n"
+            for t in store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{target}> {{ ?s ?p ?o }} }}")]
+    now = {line.split(" ", 1)[0][1:-1] for line in ingested.graph.lines}
+    things = f"{base}id/"
+    shared = (f"{things}place/", f"{things}agent/")  # reference things other sources may name too
+    vanished = sorted(s for s in before - now if s.startswith(things) and "#" not in s and not s.startswith(shared))
+    kept = [line for line in kept if line.split(" ", 1)[0][1:-1] not in now]
+    why = literal(reason or f"No longer in the current version of its source ({ingested.source_id}).", "en")
+    stamp = typed(when, "dateTime")
+    tombstoned = {line.split(" ", 1)[0] for line in kept}
+    for iri in vanished:
+        node = f"<{iri}>"
+        if node not in tombstoned:
+            kept += [f"{node} <{MG}withdrawnReason> {why} .\n", f"{node} <{PROV}invalidatedAtTime> {stamp} .\n"]
+    ingested.tombstoned = len(vanished)
+    return NTriplesGraph(sorted(set(kept)))
+
+
+def current_triples(store: Any, graph: str) -> set[Triple]:
+    """The triples of one named graph of the store, as pyoxigraph terms."""
+    ox = getattr(store, "oxigraph", None)
+    if ox is not None:
+        return {q.triple for q in ox.quads_for_pattern(None, None, None, NamedNode(graph))}
+    return set(store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"))
+
+
+def write_atomically(store: Any, graphs: Mapping[str, NTriplesGraph | None],
+                     old: Mapping[str, set[Triple]]) -> tuple[int, int]:
+    """Make each graph hold exactly the given triples, in one transaction; (removed, added) triples.
+
+    Only the difference to ``old`` is written: a pure addition is one transactional load, anything else one
+    SPARQL update (DELETE DATA; INSERT DATA). Replacing a graph by staging and MOVE costs about 27 s per
+    300,000 triples on this machine's disk; the difference of a re-ingest is usually nothing at all. Graphs
+    with blank nodes (RDF inputs) go through ``Store.replace_graphs`` instead.
+    """
+    removed: list[Quad] = []
+    added: list[Quad] = []
+    blank = False
+    for iri, graph in graphs.items():
+        name = NamedNode(iri)
+        new = {q.triple for q in parse(graph.text().encode("utf-8"), format=RdfFormat.N_TRIPLES)} if graph else set()
+        before = old.get(iri, set())
+        blank = blank or any(isinstance(t.subject, BlankNode) or isinstance(t.object, BlankNode)
+                             for t in new | before)
+        removed += [Quad(t.subject, t.predicate, t.object, name) for t in before - new]
+        added += [Quad(t.subject, t.predicate, t.object, name) for t in new - before]
+    crash_point("writing")
+    if blank:
+        store.replace_graphs({iri: None if g is None else g for iri, g in graphs.items()})
+    elif added and not removed and getattr(store, "oxigraph", None) is not None:
+        store.oxigraph.load(serialize(added, format=RdfFormat.N_QUADS), format=RdfFormat.N_QUADS)
+    elif added or removed:
+        operations = []
+        for keyword, quads in (("DELETE DATA", removed), ("INSERT DATA", added)):
+            if quads:
+                body = (serialize(quads, format=RdfFormat.N_QUADS) or b"").decode("utf-8")
+                operations.append(f"{keyword} {{ {_graph_blocks(body)} }}")
+        store.update(" ;\n".join(operations))
+    crash_point("written")
+    return len(removed), len(added)
+
+
+def _graph_blocks(nquads: str) -> str:
+    """N-Quads as ``GRAPH <g> { triples }`` blocks for INSERT DATA / DELETE DATA."""
+    by_graph: dict[str, list[str]] = {}
+    for line in nquads.splitlines():
+        body, _, graph = line.rstrip(" .").rpartition(" ")
+        by_graph.setdefault(graph, []).append(body + " .")
+    return "\n".join(f"GRAPH {g} {{\n" + "\n".join(lines) + "\n}" for g, lines in by_graph.items())
+
+
+def refuse(message: str, file: str) -> InputError:
+    return InputError(message, file=file)
+
+
+__all__ = ["CRASH_STAGES", "Ingested", "crash_point", "current_triples", "emit_table", "gate_table",
+           "map_victim_table", "read_table", "tombstones_for", "write_atomically", "write_rejects"]

@@ -1,0 +1,84 @@
+"""One error handler: every error answers with its status and words for a user, in one shape.
+
+Machines get ``text/plain`` (or JSON when they prefer it: ``{"status", "error", "message", "report"}``);
+browsers get a small page. CORS headers go on every response.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from flask import Flask, Response, g, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from minegraph.errors import MinegraphError, ValidationFailed
+from minegraph.formats import HTML, negotiate
+
+PLAIN = "text/plain; charset=utf-8"
+JSON_TYPES = ("application/json",)
+EXPOSED = "X-Minegraph-Truncated, X-Minegraph-Row-Limit, X-Minegraph-Rows, Location"
+
+
+def error_response(status: int, message: str, report: str | None = None, title: str | None = None) -> Response:
+    """An error in the format the client prefers."""
+    accept = request.headers.get("Accept", "")
+    if "json" in accept and "html" not in accept:
+        body = {"status": status, "error": title or "error", "message": message}
+        if report:
+            body["report"] = report
+        return Response(json.dumps(body, ensure_ascii=False), status, mimetype="application/json")
+    if request.method == "GET" and negotiate(accept, (HTML,)) is HTML and "html" in accept:
+        html = render_template("error.html", status=status, title=title or "Error", message=message, report=report)
+        return Response(html, status, mimetype="text/html")
+    text = message + (f"\n\n{report}" if report else "") + "\n"
+    return Response(text, status, content_type=PLAIN)
+
+
+def _handle_minegraph(error: MinegraphError) -> Response:
+    report = None
+    if isinstance(error, ValidationFailed) and error.report is not None:
+        report = error.report.text() if hasattr(error.report, "text") else str(error.report)
+    return error_response(error.status, str(error), report, type(error).__name__)
+
+
+def _handle_http(error: HTTPException) -> Response:
+    status = error.code or 500
+    too_large = "the request is larger than this server accepts"
+    message = too_large if status == 413 else (error.description or error.name)
+    response = error_response(status, message, title=error.name)
+    if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def _cors(response: Response) -> Response:
+    response.headers.setdefault("Access-Control-Allow-Origin", "*")
+    response.headers.setdefault("Access-Control-Expose-Headers", EXPOSED)
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, DELETE, HEAD, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Accept, Authorization, Content-Type"
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+def _start_timer() -> None:
+    g.started = time.perf_counter()
+
+
+def _record(response: Response) -> Response:
+    from minegraph.web.state import state
+
+    endpoint = (request.blueprint or request.endpoint or "other") if request.url_rule else "unmatched"
+    started = g.get("started")
+    if started is not None:
+        state().metrics.observe(endpoint, request.method, response.status_code, time.perf_counter() - started)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(MinegraphError, _handle_minegraph)
+    app.register_error_handler(HTTPException, _handle_http)
+    app.before_request(_start_timer)
+    app.after_request(_cors)
+    app.after_request(_record)

@@ -1,0 +1,174 @@
+"""One view model per kind of page: incident, victim, place, source, statement, agent, and a generic one.
+
+Each function takes a :class:`~minegraph.web.views.Reader` over the bounded description and the node the
+page is about, and returns a dict for the kind's template.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup
+from rdflib import RDF, RDFS, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, SKOS
+from rdflib.term import Node
+
+from minegraph.web.mapsvg import MapPoint, locator_map
+from minegraph.web.views import Link, Reader, date_text, homepage, human_date, prefixed
+
+MG_NS = "https://w3id.org/minegraph/def/"
+
+
+def _mg(name: str) -> URIRef:
+    return URIRef(MG_NS + name)
+
+
+VICTIM_FIELDS = (("Outcome", "outcome"), ("Status", "status"), ("Sex", "sex"), ("Age band", "ageBand"),
+                 ("Activity", "activity"))
+
+
+def incident(r: Reader, node: Node) -> dict[str, Any]:
+    g = r.g
+    supporting = set(g.objects(node, _mg("supportedBy"))) | set(g.subjects(_mg("supports"), node))
+    about = set(g.subjects(_mg("about"), node))
+    statements = r.statements_of(supporting | about)
+    by_iri = {s.iri: s for s in statements}
+    reports = [s for s in statements if s.iri in {str(n) for n in supporting} and not s.is_claim]
+    claims = [s for s in statements if s not in reports]
+    place = r.value(node, _mg("place"))
+    victims = [victim_summary(r, v, by_iri) for v in sorted(g.objects(node, _mg("victim")), key=str)]
+    facts = [
+        ("Killed", _count(r.integer(node, _mg("killedCount")))),
+        ("Injured", _count(r.integer(node, _mg("injuredCount")))),
+        ("Explosive ordnance", r.concept(node, _mg("explosiveOrdnanceType"))),
+        ("Context", r.concept(node, _mg("context"))),
+    ]
+    return {
+        "date": date_text(r, node),
+        "place_chain": r.place_chain(place) if place is not None else [],
+        "place_ids": r.identifiers(place) if place is not None else [],
+        "map": _map(r, place),
+        "killed": r.integer(node, _mg("killedCount")),
+        "injured": r.integer(node, _mg("injuredCount")),
+        "facts": [(name, value) for name, value in facts if value is not None],
+        "reports": reports,
+        "claims": claims,
+        "victims": victims,
+        "notes": r.texts(node, SKOS.note),
+    }
+
+
+def _count(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def victim_summary(r: Reader, node: Node, statements: dict[str, Any] | None = None) -> dict[str, Any]:
+    categories = [(name, r.concept(node, _mg(prop))) for name, prop in VICTIM_FIELDS]
+    supported = sorted({str(s) for s in r.g.objects(node, _mg("supportedBy"))}
+                       | {str(s) for s in r.g.subjects(_mg("supports"), node)})
+    return {
+        "link": r.link(node),
+        "categories": [(name, value) for name, value in categories if value is not None],
+        "notes": r.texts(node, SKOS.note),
+        "statements": [statements[s] for s in supported if statements and s in statements],
+    }
+
+
+def victim(r: Reader, node: Node) -> dict[str, Any]:
+    supporting = set(r.g.objects(node, _mg("supportedBy"))) | set(r.g.subjects(_mg("supports"), node))
+    statements = r.statements_of(supporting)
+    return {"victim": victim_summary(r, node), "incident": r.link(r.value(node, _mg("incident"))),
+            "reports": statements, "claims": []}
+
+
+def place(r: Reader, node: Node) -> dict[str, Any]:
+    g = r.g
+    names = sorted({(str(n), n.language or "") for n in g.objects(node, SKOS.altLabel) if isinstance(n, Literal)},
+                   key=lambda pair: (pair[1], pair[0]))
+    incidents = sorted((r.link(i) for i in g.subjects(_mg("place"), node)), key=lambda link: link.text if link else "")
+    claims = r.statements_of(set(g.subjects(_mg("about"), node)) | set(g.subjects(_mg("area"), node)))
+    level = r.integer(node, _mg("adminLevel"))
+    return {
+        "chain": r.place_chain(node)[1:],
+        "level": {0: "country", 1: "first-level administrative area", 2: "second-level administrative area",
+                  3: "settlement"}.get(level, "") if level is not None else "",
+        "names": names,
+        "ids": r.identifiers(node),
+        "map": _map(r, node),
+        "children": r.links_in(node),
+        "incidents": [i for i in incidents if i],
+        "claims": claims,
+    }
+
+
+def source(r: Reader, node: Node) -> dict[str, Any]:
+    statements = r.statements_of(set(r.g.subjects(PROV.wasDerivedFrom, node)))
+    url = r.value(node, URIRef("http://schema.org/url"))
+    licence = r.value(node, DCTERMS.license)
+    return {
+        "publisher": r.concept(node, DCTERMS.publisher),
+        "type": r.concept(node, DCTERMS.type),
+        "url": str(url) if url is not None else "",
+        "issued": human_date(r.text(node, DCTERMS.issued) or None),
+        "retrieved": human_date(r.text(node, _mg("retrieved")) or None),
+        "language": r.text(node, DCTERMS.language),
+        "sha256": r.text(node, _mg("sha256")),
+        "licence": str(licence) if licence is not None else "",
+        "notes": r.texts(node, SKOS.note),
+        "statements": statements,
+    }
+
+
+def statement(r: Reader, node: Node) -> dict[str, Any]:
+    return {"statement": r.statement(node, 1)}
+
+
+def agent(r: Reader, node: Node) -> dict[str, Any]:
+    g = r.g
+    said = r.statements_of(set(g.subjects(PROV.wasAttributedTo, node)))
+    named = r.statements_of(set(g.subjects(_mg("allegedResponsibleParty"), node)))
+    published = sorted((link for link in (r.link(d) for d in g.subjects(DCTERMS.publisher, node)) if link),
+                       key=lambda link: link.text)
+    return {
+        "definition": r.text(node, SKOS.definition),
+        "homepage": homepage(r, node),
+        "ids": r.identifiers(node),
+        "said": said,
+        "named": named,
+        "published": published,
+    }
+
+
+def generic(r: Reader, node: Node) -> dict[str, Any]:
+    """Every property of the node with labelled values: for concepts, terms and anything else."""
+    rows: dict[str, list[Link | str]] = {}
+    for predicate, value in sorted(r.g.predicate_objects(node), key=lambda po: (str(po[0]), str(po[1]))):
+        name = r.label(predicate) if (predicate, RDFS.label, None) in r.g else prefixed(str(predicate))
+        shown: Link | str | None = r.link(value) if isinstance(value, URIRef) else str(value)
+        if shown is not None:
+            rows.setdefault(name, []).append(shown)
+    return {
+        "definition": r.text(node, SKOS.definition) or r.text(node, RDFS.comment),
+        "types": [link for link in (r.link(t) for t in r.g.objects(node, RDF.type)) if link],
+        "rows": sorted(rows.items()),
+    }
+
+
+def _map(r: Reader, node: Node | None) -> Markup | str:
+    """An inline SVG of the place's representative point on the country outlines, or ""."""
+    if node is None:
+        return ""
+    chain = r.place_chain(node)
+    point = r.point(node)
+    source = node
+    if point is None:  # fall back to the nearest enclosing place with a point
+        for link in chain[1:]:
+            point = r.point(URIRef(link.iri))
+            if point is not None:
+                source = URIRef(link.iri)
+                break
+    if point is None:
+        return ""
+    lon, lat, precision = point
+    country = chain[-1].text if chain else ""
+    return locator_map(MapPoint(lon, lat, r.label(source), precision), country=country)

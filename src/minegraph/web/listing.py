@@ -1,0 +1,262 @@
+"""The data behind the home page and the incident list: dataset figures, filter choices, keyset pages.
+
+Queries run in the query workers (:func:`select`). No value from a request is ever pasted into SPARQL text:
+a place, device type or outcome must be one of the IRIs read from the store's own lists, a date is parsed
+into a :class:`datetime.date` and written back from it, and a cursor is decoded and each part re-validated
+(a date, and an incident IRI with a correct check character) before use.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from minegraph.errors import InputError, StoreError
+from minegraph.vocab import MGC, check_key, normalise_base, sparql_prefixes
+
+PAGE_SIZE = 25
+
+
+def select(sparql: str) -> list[dict[str, Any]]:
+    """Rows of a SELECT run in a query worker: IRIs and strings as ``str``, integers as ``int``."""
+    from minegraph.web.state import state
+
+    answer = state().run({"kind": "query", "sparql": sparql_prefixes() + sparql, "results": "json",
+                          "graph": "ttl"})
+    if answer.status != 200:
+        raise StoreError(f"the page's query failed: {answer.body.decode('utf-8', 'replace')}")
+    data = json.loads(answer.body)
+    rows = []
+    for binding in data["results"]["bindings"]:
+        row: dict[str, Any] = {}
+        for name, term in binding.items():
+            value: Any = term["value"]
+            if term.get("datatype", "").endswith(("#integer", "#int", "#long", "#decimal")):
+                try:
+                    value = int(value)
+                except ValueError:
+                    value = float(value)
+            row[name] = value
+        rows.append(row)
+    return rows
+
+
+def figures() -> dict[str, Any]:
+    """Counts for the home page."""
+    rows = select("""
+SELECT (COUNT(DISTINCT ?i) AS ?incidents) (SUM(?k) AS ?killed) (SUM(?j) AS ?injured) WHERE {
+  ?i a mg:Incident . OPTIONAL { ?i mg:killedCount ?k } OPTIONAL { ?i mg:injuredCount ?j } }""")
+    counts = select("""
+SELECT
+  (COUNT(DISTINCT ?src) AS ?sources) (COUNT(DISTINCT ?place) AS ?places) (COUNT(DISTINCT ?st) AS ?statements)
+WHERE { { ?src a mg:SourceDocument } UNION { ?place a mg:Place } UNION { ?st prov:wasDerivedFrom ?d } }""")
+    built = select("""
+SELECT (MAX(?when) AS ?built) WHERE {
+  { ?d dcterms:modified ?when } UNION { ?d prov:generatedAtTime ?when } UNION { ?d dcterms:issued ?when }
+  ?d a ?type . VALUES ?type { <http://rdfs.org/ns/void#Dataset> <http://www.w3.org/ns/dcat#Dataset> } }""")
+    out = {"incidents": 0, "killed": 0, "injured": 0, "sources": 0, "places": 0, "statements": 0, "built": ""}
+    for row in (*rows[:1], *counts[:1]):
+        out.update({k: v for k, v in row.items() if v is not None})
+    if built and built[0].get("built"):
+        out["built"] = str(built[0]["built"])
+    return out
+
+
+def latest_incidents(limit: int = 5) -> list[dict[str, Any]]:
+    """The incidents with the latest possible dates (newest first), for the home page."""
+    return select(f"""
+SELECT ?i (SAMPLE(?l) AS ?label) (MAX(?t) AS ?latest) WHERE {{
+  ?i a mg:Incident ; mg:latestDate ?t . OPTIONAL {{ ?i rdfs:label ?l }} }}
+GROUP BY ?i ORDER BY DESC(?latest) ?i LIMIT {int(limit)}""")
+
+
+# --- filters -------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Choice:
+    iri: str
+    code: str
+    label: str
+    depth: int = 0
+
+
+@dataclass
+class Filters:
+    start: dt.date | None = None
+    end: dt.date | None = None
+    place: Choice | None = None
+    device: Choice | None = None
+    outcome: Choice | None = None
+    errors: list[str] = field(default_factory=list)
+
+    def query_args(self) -> dict[str, str]:
+        """The request parameters that give these filters (for links to the next page)."""
+        args = {"from": self.start.isoformat() if self.start else "", "to": self.end.isoformat() if self.end else "",
+                "place": self.place.code if self.place else "", "device": self.device.code if self.device else "",
+                "outcome": self.outcome.code if self.outcome else ""}
+        return {k: v for k, v in args.items() if v}
+
+
+def concept_choices(scheme: str) -> list[Choice]:
+    rows = select(f"""
+SELECT ?c ?code (SAMPLE(?l) AS ?label) WHERE {{
+  ?c skos:inScheme <{MGC[scheme]}> ; skos:notation ?code .
+  OPTIONAL {{ ?c skos:prefLabel ?l FILTER(langMatches(lang(?l), "en")) }}
+}} GROUP BY ?c ?code ORDER BY ?code""")
+    return [Choice(r["c"], str(r["code"]), str(r.get("label") or r["code"])) for r in rows]
+
+
+def place_choices() -> list[Choice]:
+    """Every place, as a tree (depth-first, by label), keyed by its key."""
+    rows = select("""
+SELECT ?p (SAMPLE(?l) AS ?label) (SAMPLE(?parent) AS ?up) WHERE {
+  ?p a mg:Place . OPTIONAL { ?p rdfs:label ?l } OPTIONAL { ?p schema:containedInPlace ?parent } } GROUP BY ?p""")
+    by_parent: dict[str | None, list[dict[str, Any]]] = {}
+    known = {r["p"] for r in rows}
+    for row in rows:
+        parent = row.get("up") if row.get("up") in known else None
+        by_parent.setdefault(parent, []).append(row)
+    out: list[Choice] = []
+
+    def walk(parent: str | None, depth: int) -> None:
+        for row in sorted(by_parent.get(parent, []), key=lambda r: str(r.get("label") or r["p"])):
+            if any(c.iri == row["p"] for c in out):
+                continue
+            out.append(Choice(row["p"], row["p"].rsplit("/", 1)[-1], str(row.get("label") or row["p"]), depth))
+            walk(row["p"], depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def _pick(value: str, choices: list[Choice], what: str, errors: list[str]) -> Choice | None:
+    value = value.strip()
+    if not value:
+        return None
+    for choice in choices:
+        if value in (choice.code, choice.iri):
+            return choice
+    errors.append(f"There is no {what} “{value}”; the filter was not applied.")
+    return None
+
+
+def _date(value: str, what: str, errors: list[str]) -> dt.date | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else _bad(value)
+    except ValueError:
+        errors.append(f"The {what} date “{value}” is not a date of the form 2024-04-06; the filter was not applied.")
+        return None
+
+
+def _bad(value: str) -> dt.date:
+    raise ValueError(value)
+
+
+def read_filters(args: Any, places: list[Choice], devices: list[Choice], outcomes: list[Choice]) -> Filters:
+    errors: list[str] = []
+    filters = Filters(
+        start=_date(args.get("from", ""), "from", errors), end=_date(args.get("to", ""), "to", errors),
+        place=_pick(args.get("place", ""), places, "place", errors),
+        device=_pick(args.get("device", ""), devices, "explosive ordnance type", errors),
+        outcome=_pick(args.get("outcome", ""), outcomes, "outcome", errors),
+    )
+    filters.errors = errors
+    return filters
+
+
+# --- cursor ----------------------------------------------------------------------------------------------------
+
+def encode_cursor(earliest: str, iri: str) -> str:
+    raw = json.dumps([earliest, iri], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, base: str) -> tuple[dt.date, str]:
+    """(earliest date, incident IRI) of a cursor; :class:`InputError` when it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        earliest, iri = json.loads(raw)
+        day = dt.date.fromisoformat(earliest)
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise InputError("the page cursor (after=) is damaged: go back to the first page") from None
+    prefix = f"{normalise_base(base)}id/incident/"
+    key = iri[len(prefix):] if isinstance(iri, str) and iri.startswith(prefix) else ""
+    if not check_key(key):
+        raise InputError("the page cursor (after=) is damaged: go back to the first page")
+    return day, prefix + key
+
+
+# --- the page of incidents ------------------------------------------------------------------------------------
+
+def _literal_date(day: dt.date) -> str:
+    assert isinstance(day, dt.date)
+    return f'"{day.isoformat()}"^^xsd:date'
+
+
+def _where(filters: Filters) -> str:
+    parts = ["?i a mg:Incident ; mg:earliestDate ?earliest ; mg:latestDate ?latest ."]
+    if filters.start:  # incidents that may have happened on or after the start
+        parts.append(f"FILTER(?latest >= {_literal_date(filters.start)})")
+    if filters.end:
+        parts.append(f"FILTER(?earliest <= {_literal_date(filters.end)})")
+    if filters.place:
+        parts.append(f"?i mg:place ?fp . ?fp schema:containedInPlace* <{filters.place.iri}> .")
+    if filters.device:
+        parts.append(f"?i mg:explosiveOrdnanceType <{filters.device.iri}> .")
+    if filters.outcome:
+        code = filters.outcome.code
+        if code == "killed":
+            parts.append("?i mg:killedCount ?fk FILTER(?fk > 0)")
+        elif code == "injured":
+            parts.append("?i mg:injuredCount ?fj FILTER(?fj > 0)")
+        else:
+            parts.append(f"?i mg:victim ?fv . ?fv mg:outcome <{filters.outcome.iri}> .")
+    return "\n  ".join(parts)
+
+
+def incident_page(filters: Filters, after: tuple[dt.date, str] | None, size: int = PAGE_SIZE
+                  ) -> tuple[list[dict[str, Any]], str | None, int]:
+    """One page of incidents in (earliest date, IRI) order, the cursor of the next page, and the total."""
+    where = _where(filters)
+    keyset = ""
+    if after is not None:
+        day, iri = after
+        keyset = (f"FILTER(?earliest > {_literal_date(day)} || "
+                  f"(?earliest = {_literal_date(day)} && STR(?i) > STR(<{iri}>)))")
+    ids = select(f"""
+SELECT ?i ?earliest WHERE {{
+  {where}
+  {keyset}
+}} ORDER BY ?earliest STR(?i) LIMIT {int(size) + 1}""")
+    more = len(ids) > size
+    ids = ids[:size]
+    total_rows = select(f"SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE {{ {where} }}")
+    total = int(total_rows[0]["n"]) if total_rows else 0
+    if not ids:
+        return [], None, total
+    values = " ".join(f"<{row['i']}>" for row in ids)
+    details = select(f"""
+SELECT ?i (SAMPLE(?l) AS ?label) (SAMPLE(?e) AS ?earliest) (SAMPLE(?t) AS ?latest) (SAMPLE(?k) AS ?killed)
+       (SAMPLE(?j) AS ?injured) (SAMPLE(?pl) AS ?place) (SAMPLE(?dl) AS ?device) (SAMPLE(?pr) AS ?precision)
+       (SAMPLE(?yy) AS ?year) (SAMPLE(?mm) AS ?month) (SAMPLE(?dd) AS ?day)
+WHERE {{
+  VALUES ?i {{ {values} }}
+  ?i mg:earliestDate ?e ; mg:latestDate ?t .
+  OPTIONAL {{ ?i rdfs:label ?l }} OPTIONAL {{ ?i mg:killedCount ?k }} OPTIONAL {{ ?i mg:injuredCount ?j }}
+  OPTIONAL {{ ?i mg:place/rdfs:label ?pl }} OPTIONAL {{ ?i mg:explosiveOrdnanceType/skos:prefLabel ?dl }}
+  OPTIONAL {{ ?i mg:datePrecision ?pr }}
+  OPTIONAL {{ ?i time:hasTime ?t0 OPTIONAL {{ ?t0 time:year ?yy }} OPTIONAL {{ ?t0 time:month ?mm }}
+             OPTIONAL {{ ?t0 time:day ?dd }} }}
+}} GROUP BY ?i""")
+    by_iri = {row["i"]: row for row in details}
+    page = [by_iri[row["i"]] for row in ids if row["i"] in by_iri]
+    cursor = encode_cursor(str(ids[-1]["earliest"]), ids[-1]["i"]) if more else None
+    return page, cursor, total

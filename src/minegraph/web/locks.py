@@ -1,0 +1,102 @@
+"""How query workers and writers share one on-disk store.
+
+RocksDB allows one read-write handle, and a read-only handle must not be open while another process writes.
+So readers and writers coordinate through files beside the store (``{store}.locks/``):
+
+- ``readers.lock``: every query worker holds a shared ``flock`` while its read-only handle is open;
+  a writer takes it exclusively to commit, which can only happen once every reader has closed.
+- ``pending``: a writer creates it before waiting for the exclusive lock; a worker that sees it closes its
+  handle and releases its lock, and waits until it is gone (so writers are not starved).
+- ``write.lock``: writers take it exclusively for the whole write (read, validate, commit): one at a time.
+- ``generation``: a number bumped after every commit; caches key on it.
+
+``flock`` locks die with their process, so a worker killed at the query time limit releases its lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from minegraph.errors import StoreError
+
+
+class StoreLocks:
+    """The lock files of the store at ``store``."""
+
+    def __init__(self, store: str | Path) -> None:
+        store = Path(store).resolve()
+        self.directory = store.with_name(store.name + ".locks")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.readers = self.directory / "readers.lock"
+        self.writers = self.directory / "write.lock"
+        self.pending = self.directory / "pending"
+        self.generation_file = self.directory / "generation"
+        for path in (self.readers, self.writers):
+            path.touch(exist_ok=True)
+
+    # --- readers (query workers) ---------------------------------------------------------------------------
+    def write_pending(self) -> bool:
+        return self.pending.exists()
+
+    def acquire_shared(self) -> int:
+        """Wait until no write is pending, then hold a shared lock; returns the descriptor to release."""
+        while self.write_pending():
+            time.sleep(0.02)
+        fd = os.open(self.readers, os.O_RDWR)
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        return fd
+
+    @staticmethod
+    def release(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+    # --- writers ---------------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def writer(self, timeout: float) -> Iterator[None]:
+        """Be the only writer (across processes) for the duration of the block."""
+        fd = os.open(self.writers, os.O_RDWR)
+        try:
+            _lock(fd, timeout, "another write is still running")
+            yield
+        finally:
+            os.close(fd)
+
+    @contextlib.contextmanager
+    def readers_paused(self, timeout: float) -> Iterator[None]:
+        """Hold the store exclusively: every read-only handle is closed for the duration of the block."""
+        self.pending.touch()
+        fd = os.open(self.readers, os.O_RDWR)
+        try:
+            _lock(fd, timeout, "queries still running kept the store busy")
+            try:
+                yield
+            finally:
+                self.generation_file.write_text(str(self.generation() + 1))
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                self.pending.unlink()
+            os.close(fd)
+
+    def generation(self) -> int:
+        try:
+            return int(self.generation_file.read_text() or 0)
+        except (FileNotFoundError, ValueError):
+            return 0
+
+
+def _lock(fd: int, timeout: float, reason: str) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise StoreError(f"the store could not be written: {reason} (waited {timeout:.0f} s)") from None
+            time.sleep(0.01)

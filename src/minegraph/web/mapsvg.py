@@ -1,0 +1,191 @@
+"""A small locator map as inline SVG: a place's representative point on the shipped country outlines.
+
+Nothing is fetched: the outlines (Natural Earth, public domain; see ``static/map/README.md``) ship with the
+package and the SVG is drawn on the server, so the map works offline and without script.
+
+>>> svg = locator_map(MapPoint(47.03, 39.40, "Jabrayil District", 15000), country="Azerbaijan")
+>>> svg.startswith("<svg") and "Jabrayil District" in svg
+True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+
+from markupsafe import Markup, escape
+
+OUTLINES = Path(__file__).resolve().parent / "static" / "map" / "countries.json"
+WIDTH = 560
+MAX_HEIGHT = 420
+METRES_PER_DEGREE = 111_320.0
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    lon: float
+    lat: float
+    label: str
+    precision_m: float | None = None
+
+
+Ring = list[tuple[float, float]]
+
+
+@cache
+def outlines() -> dict[str, list[Ring]]:
+    """Country name -> rings of (lon, lat)."""
+    data = json.loads(OUTLINES.read_text(encoding="utf-8"))
+    return {name: [list(zip(ring[::2], ring[1::2], strict=True)) for ring in rings]
+            for name, rings in data["countries"].items()}
+
+
+@cache
+def ring_boxes() -> dict[str, list[tuple[float, float, float, float]]]:
+    """The bounding box of every ring of :func:`outlines`, computed once."""
+    return {name: [_bbox([ring]) for ring in rings] for name, rings in outlines().items()}
+
+
+def _bbox(rings: list[Ring]) -> tuple[float, float, float, float]:
+    lons = [p[0] for ring in rings for p in ring]
+    lats = [p[1] for ring in rings for p in ring]
+    return min(lons), min(lats), max(lons), max(lats)
+
+
+def _frame(point: MapPoint, country: str) -> tuple[float, float, float, float]:
+    """The area shown: the country (when its outline is known and holds the point), else 4° around the point."""
+    rings = outlines().get(country)
+    if rings:
+        # Only the rings near the point: a country's far-away islands should not shrink the map.
+        near = [ring for ring in rings if _distance(_bbox([ring]), point) < 8]
+        if near:
+            west, south, east, north = _bbox(near)
+            if west - 1 <= point.lon <= east + 1 and south - 1 <= point.lat <= north + 1:
+                pad = max(east - west, north - south) * 0.12 + 0.2
+                return west - pad, south - pad, east + pad, north + pad
+    return point.lon - 2, point.lat - 2, point.lon + 2, point.lat + 2
+
+
+def _distance(bbox: tuple[float, float, float, float], point: MapPoint) -> float:
+    west, south, east, north = bbox
+    dx = max(west - point.lon, 0, point.lon - east)
+    dy = max(south - point.lat, 0, point.lat - north)
+    return math.hypot(dx, dy)
+
+
+@lru_cache(maxsize=4096)
+def locator_map(point: MapPoint, *, country: str = "", title: str | None = None) -> Markup:
+    """The SVG (safe to insert into a page: every text in it is escaped). Cached: places are few."""
+    west, south, east, north = _frame(point, country)
+    mid = math.radians((south + north) / 2)
+    x_scale = math.cos(mid)
+    span_x, span_y = (east - west) * x_scale, north - south
+    scale = min(WIDTH / span_x, MAX_HEIGHT / span_y)
+    width, height = round(span_x * scale), round(span_y * scale)
+
+    def xy(lon: float, lat: float) -> tuple[float, float]:
+        return round((lon - west) * x_scale * scale, 1), round((north - lat) * scale, 1)
+
+    paths, labels = [], []
+    box = (west - 1, south - 1, east + 1, north + 1)
+    for name, rings in outlines().items():
+        visible = [clipped for ring, ring_box in zip(rings, ring_boxes()[name], strict=True)
+                   if _overlaps(ring_box, box) and len(clipped := clip(ring, box)) >= 3]
+        if not visible:
+            continue
+        d = " ".join("M" + " L".join(f"{x},{y}" for x, y in (xy(*p) for p in ring)) + " Z" for ring in visible)
+        css = "map-country map-focus" if name == country else "map-country"
+        paths.append(f'<path class="{css}" d="{d}"><title>{escape(name)}</title></path>')
+        spot = _label_spot([[xy(*p) for p in ring] for ring in visible], width * height)
+        half = len(name) * 4.5 + 4  # about half the width of the name at 12px, upper case
+        if spot is not None and half <= spot[0] <= width - half and 14 <= spot[1] <= height - 6:
+            labels.append(f'<text class="map-country-label" x="{spot[0]:.1f}" y="{spot[1]:.1f}" '
+                          f'text-anchor="middle">{escape(name)}</text>')
+    px, py = xy(point.lon, point.lat)
+    circle = ""
+    if point.precision_m:
+        radius = max(3.0, point.precision_m / METRES_PER_DEGREE * scale)
+        circle = f'<circle class="map-precision" cx="{px}" cy="{py}" r="{radius:.1f}"/>'
+    label_x = px + 10 if px < width * 0.7 else px - 10
+    anchor = "start" if px < width * 0.7 else "end"
+    heading = title or f"Map of {point.label}"
+    precision = f", within about {_km(point.precision_m)}" if point.precision_m else ""
+    desc = (f"Representative point of {point.label} at {abs(point.lat):.2f}° {'N' if point.lat >= 0 else 'S'}, "
+            f"{abs(point.lon):.2f}° {'E' if point.lon >= 0 else 'W'}{precision}, on country outlines.")
+    return Markup(
+        f'<svg class="map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-labelledby="map-title map-desc">'
+        f'<title id="map-title">{escape(heading)}</title><desc id="map-desc">{escape(desc)}</desc>'
+        f'<rect class="map-sea" x="0" y="0" width="{width}" height="{height}"/>'
+        + "".join(paths) + "".join(labels) + circle
+        + f'<circle class="map-point" cx="{px}" cy="{py}" r="5"/>'
+        f'<text class="map-label" x="{label_x:.1f}" y="{py + 4:.1f}" text-anchor="{anchor}">'
+        f"{escape(point.label)}</text>"
+        "</svg>"
+    )
+
+
+def clip(ring: Ring, box: tuple[float, float, float, float]) -> Ring:
+    """Sutherland-Hodgman: the part of a ring inside ``box`` (west, south, east, north).
+
+    >>> sorted(clip([(0, 0), (10, 0), (10, 10), (0, 10)], (2, 2, 5, 5)))
+    [(2.0, 2), (2.0, 5), (5.0, 2), (5.0, 5)]
+    """
+    west, south, east, north = box
+    edges = (
+        (lambda p: p[0] >= west, lambda a, b: (west, a[1] + (b[1] - a[1]) * (west - a[0]) / (b[0] - a[0]))),
+        (lambda p: p[0] <= east, lambda a, b: (east, a[1] + (b[1] - a[1]) * (east - a[0]) / (b[0] - a[0]))),
+        (lambda p: p[1] >= south, lambda a, b: (a[0] + (b[0] - a[0]) * (south - a[1]) / (b[1] - a[1]), south)),
+        (lambda p: p[1] <= north, lambda a, b: (a[0] + (b[0] - a[0]) * (north - a[1]) / (b[1] - a[1]), north)),
+    )
+    points = list(ring)
+    for inside, cut in edges:
+        if not points:
+            break
+        result: Ring = []
+        previous = points[-1]
+        for current in points:
+            if inside(current):
+                if not inside(previous):
+                    result.append(cut(previous, current))
+                result.append(current)
+            elif inside(previous):
+                result.append(cut(previous, current))
+            previous = current
+        points = result
+    rounded = [(round(x, 4), round(y, 4)) for x, y in points]
+    return [p for i, p in enumerate(rounded) if i == 0 or p != rounded[i - 1]]
+
+
+def _label_spot(rings: list[list[tuple[float, float]]], frame_area: float) -> tuple[float, float] | None:
+    """Where to write a country's name: the centroid of its largest visible ring, if that ring is big enough
+    to hold a name and its centroid lies inside the frame."""
+    best: tuple[float, float, float] | None = None
+    for ring in rings:
+        area = cx = cy = 0.0
+        for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
+            cross = x1 * y2 - x2 * y1
+            area += cross
+            cx += (x1 + x2) * cross
+            cy += (y1 + y2) * cross
+        if abs(area) < 1e-9:
+            continue
+        spot = (abs(area) / 2, cx / (3 * area), cy / (3 * area))
+        if best is None or spot[0] > best[0]:
+            best = spot
+    if best is None or best[0] < frame_area * 0.04:
+        return None
+    return best[1], best[2]
+
+
+def _km(metres: float | None) -> str:
+    if not metres:
+        return ""
+    return f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
+
+
+def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]

@@ -1,0 +1,46 @@
+"""Operations endpoints: ``/health`` (is the store answering?) and ``/metrics`` (Prometheus text)."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, Flask, Response, jsonify
+
+from minegraph import __version__
+from minegraph.errors import MinegraphError
+from minegraph.web.state import state
+
+blueprint = Blueprint("ops", __name__)
+
+
+@blueprint.get("/health")
+def health() -> tuple[Response, int]:
+    """200 with the store's size when a query worker answers within 5 s, else 503."""
+    started = time.perf_counter()
+    try:
+        stats = state().stats()
+    except MinegraphError as error:
+        return jsonify(status="unavailable", message=str(error), version=__version__), 503
+    return jsonify(status="ok", version=__version__, quads=stats.get("quads", 0),
+                   graphs=len(stats.get("graphs", [])), seconds=round(time.perf_counter() - started, 4)), 200
+
+
+@blueprint.get("/metrics")
+def metrics() -> Response:
+    web = state()
+    gauges: dict[str, tuple[str, float]] = {
+        "minegraph_query_workers": ("Query worker processes of this web process.", web.workers),
+        "minegraph_store_generation": ("Writes committed to the store since it was created.", web.locks.generation()),
+    }
+    try:
+        stats = web.stats()
+        gauges["minegraph_store_quads"] = ("Quads in the store.", stats.get("quads", 0))
+        gauges["minegraph_store_graphs"] = ("Named graphs in the store.", len(stats.get("graphs", [])))
+    except MinegraphError:
+        gauges["minegraph_store_up"] = ("Whether the store answered.", 0)
+    web.metrics.timeouts = web.pool.timeouts
+    return Response(web.metrics.render(gauges), mimetype="text/plain", content_type="text/plain; version=0.0.4")
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(blueprint)

@@ -1,0 +1,135 @@
+"""What the dereferencing blueprint reads: the store through the query workers, tombstones, releases, and a
+cache of rendered documents that lasts until the store, the tombstones or the releases change."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, request
+
+from minegraph.documents import Target, description, render_graph, render_rdf
+from minegraph.errors import StoreError
+from minegraph.formats import HTML, Format
+from minegraph.releases import ReleaseInfo, Releases, alternates, releases_dir
+from minegraph.tombstones import TOMBSTONES_QUERY, Tombstone, tombstones_from_rows, tombstones_graph_iri
+from minegraph.vocab import normalise_base
+from minegraph.web import resource_html as html
+from minegraph.web.state import state
+
+CACHE_SIZE = 4096
+
+
+def root() -> str:
+    """The URL path this app is mounted at, ending with a slash."""
+    return request.script_root.rstrip("/") + "/"
+
+
+class PoolStore:
+    """The store as :mod:`minegraph.describe` and :mod:`minegraph.exports` see it, through the query workers."""
+
+    def query(self, sparql: str) -> Any:
+        from pyoxigraph import QueryResultsFormat, RdfFormat, parse, parse_query_results
+
+        answer = state().run({"kind": "query", "sparql": sparql, "default_graphs": None, "named_graphs": None,
+                              "base_iri": None, "results": "json", "graph": "nt"})
+        if answer.status != 200:
+            raise StoreError(f"the store could not answer: {answer.body.decode('utf-8', 'replace')}")
+        if answer.media_type.startswith("application/n-triples"):
+            return list(parse(answer.body, format=RdfFormat.N_TRIPLES))
+        return parse_query_results(answer.body, format=QueryResultsFormat.JSON)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    body: bytes
+    media_type: str
+    etag: str
+    last_modified: dt.datetime
+
+
+class Published:
+    """Per-app view of what is published: the cache of rendered documents, tombstones, releases."""
+
+    def __init__(self, app: Flask) -> None:
+        settings = app.extensions["minegraph"].settings
+        self.base = normalise_base(settings.base_uri)
+        self.store_path = Path(settings.store)
+        self.releases = Releases(releases_dir(settings))
+        self.store = PoolStore()
+        self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def token(self) -> tuple[int, int, int]:
+        """Changes whenever the store, the tombstones or the releases change."""
+        return (state().locks.generation(), _mtime(self.store_path), _mtime(self.releases.root))
+
+    def last_modified(self) -> dt.datetime:
+        stamp = max(_mtime(self.store_path), _mtime(state().locks.generation_file)) / 1e9
+        return dt.datetime.fromtimestamp(int(stamp), dt.UTC)
+
+    def cached(self, key: tuple[Any, ...], make: Any) -> Any:
+        key = (self.token(), *key)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        value = make()
+        with self._lock:
+            self._cache[key] = value
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return value
+
+    def tombstone(self, iri: str) -> Tombstone | None:
+        def load() -> dict[str, Tombstone]:
+            query = TOMBSTONES_QUERY.replace("GRAPH ?g", f"GRAPH <{tombstones_graph_iri(self.base)}>")
+            rows = [{n: (r[n].value if r[n] is not None else None) for n in ("s", "into", "reason", "date")}
+                    for r in self.store.query(query)]
+            return tombstones_from_rows(rows)
+
+        found: dict[str, Tombstone] = self.cached(("tombstones",), load)
+        return found.get(iri)
+
+    def triples(self, target: Target) -> list[Any]:
+        found: list[Any] = self.cached(("triples", target.path), lambda: description(self.store, target, self.base))
+        return found
+
+    def document(self, target: Target, fmt: Format) -> Rendered | None:
+        def make() -> Rendered | None:
+            triples = self.triples(target)
+            if not triples:
+                return None
+            if fmt is HTML:
+                releases = self.releases.containing(target.path)
+                info = ReleaseInfo(None, None, f"{self.base}{target.path}.html", self.releases.latest(), releases)
+                graph = render_graph(target, triples, base=self.base)
+                body = html.resource(target.kind, target.iri, graph, release=info,
+                                     alternates=alternates(root() + target.path), base=self.base).encode("utf-8")
+            else:
+                body = render_rdf(target, triples, fmt, base=self.base)
+            return rendered_document(body, fmt.media_type, self.last_modified())
+
+        rendered: Rendered | None = self.cached(("doc", target.path, fmt.extension), make)
+        return rendered
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+def rendered_document(body: bytes, media_type: str, modified: dt.datetime) -> Rendered:
+    return Rendered(body, media_type, hashlib.sha256(body).hexdigest()[:32], modified)
+
+
+def published() -> Published:
+    found: Published = current_app.extensions["minegraph.resources"]
+    return found

@@ -1,0 +1,183 @@
+"""``/sparql``: the SPARQL 1.1 Protocol (query, update), the service description and the query page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, render_template, request
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF
+
+from minegraph.errors import QueryError
+from minegraph.formats import HTML, RDF_FORMATS, RESULT_FORMATS, Format, negotiate
+from minegraph.web.protocol import ProtocolError, SparqlRequest, inject_using, read_request
+from minegraph.web.state import state
+from minegraph.web.writes import apply_write, check_token
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FORMATS_NS = Namespace("http://www.w3.org/ns/formats/")
+SD_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+              "Turtle", "JSON-LD", "N-Triples", "RDF_XML")
+#: ``format`` / ``output`` parameter values and the file extension they mean.
+FORMAT_NAMES = {
+    "json": "json", "srj": "json", "xml": "xml", "srx": "xml", "csv": "csv", "tsv": "tsv",
+    "ttl": "ttl", "turtle": "ttl", "jsonld": "jsonld", "json-ld": "jsonld", "nt": "nt", "ntriples": "nt",
+    "n-triples": "nt", "rdf": "rdf", "rdfxml": "rdf", "rdf/xml": "rdf",
+}
+
+blueprint = Blueprint("sparql", __name__)
+
+
+def _by_name(value: str) -> tuple[str | None, str | None]:
+    """The (results, graph) extensions a ``format`` parameter asks for."""
+    value = value.strip().lower()
+    extension = FORMAT_NAMES.get(value)
+    if extension is None:
+        results, graph = negotiate(value, RESULT_FORMATS), negotiate(value, RDF_FORMATS)
+        return (results.extension if results else None), (graph.extension if graph else None)
+    if extension in ("json", "xml"):  # "xml" asks RDF/XML for graphs, "json" JSON-LD
+        return extension, ("rdf" if extension == "xml" else "jsonld")
+    if extension in ("csv", "tsv"):
+        return extension, None
+    return ("json" if extension == "jsonld" else "xml" if extension == "rdf" else None), extension
+
+
+def negotiated(req: SparqlRequest) -> tuple[str | None, str | None]:
+    """The formats for solutions and for triples: ``format``/``output`` parameter first, then Accept."""
+    name = req.param("format") or req.param("output")
+    if name:
+        return _by_name(name)
+    accept = request.headers.get("Accept")
+    results, graph = negotiate(accept, RESULT_FORMATS), negotiate(accept, RDF_FORMATS)
+    if results is None and graph is None and accept and ("html" in accept or "*" in accept):
+        results, graph = RESULT_FORMATS[0], RDF_FORMATS[0]
+    return (results.extension if results else None), (graph.extension if graph else None)
+
+
+def _query(req: SparqlRequest) -> Response:
+    results, graph = negotiated(req)
+    job: dict[str, Any] = {"kind": "query", "sparql": req.text, "default_graphs": req.default_graphs,
+                           "named_graphs": req.named_graphs, "base_iri": request.base_url,
+                           "results": results, "graph": graph}
+    web = state()
+    answer = web.run(job)
+    response = Response(answer.body, answer.status, content_type=answer.media_type)
+    response.headers["Vary"] = "Accept"
+    if answer.status == 200:
+        limit = web.settings.max_rows
+        response.headers["X-Minegraph-Rows"] = str(answer.rows)
+        if answer.truncated:
+            web.metrics.truncated += 1
+            response.headers["X-Minegraph-Truncated"] = "true"
+            response.headers["X-Minegraph-Row-Limit"] = str(limit)
+            response.headers["Warning"] = f'199 minegraph "results cut at {limit} rows: page with LIMIT/OFFSET"'
+    elif answer.status == 400:
+        raise QueryError(answer.body.decode("utf-8", "replace"))
+    return response
+
+
+def _update(req: SparqlRequest) -> Response:
+    web = state()
+    check_token(web.settings, request.headers.get("Authorization"))
+    text = req.text
+    if req.default_graphs or req.named_graphs:
+        text = inject_using(text, req.default_graphs or [], req.named_graphs or [])
+    base = request.base_url
+
+    def change(scratch: Any) -> None:
+        try:
+            scratch.update(text, base_iri=base)
+        except SyntaxError as error:
+            raise QueryError(f"the update does not parse: {error}") from error
+        except OSError as error:
+            raise QueryError(f"the update could not be applied: {error}") from error
+
+    result = apply_write(web.settings, web.locks, change, lock_timeout=web.settings.query_timeout + 10)
+    changed = "\n".join(result.changed)
+    message = f"updated {len(result.changed)} graph(s)\n{changed}\n" if result.changed else "nothing changed\n"
+    return Response(message, 200, content_type="text/plain; charset=utf-8")
+
+
+def service_description(fmt: Format) -> Response:
+    """The service description, with ``sd:endpoint`` the URL the client used."""
+    web = state()
+    endpoint = URIRef(request.base_url)
+    graph = Graph(bind_namespaces="core")
+    graph.bind("sd", SD)
+    service = BNode()
+    graph.add((service, RDF.type, SD.Service))
+    graph.add((service, SD.endpoint, endpoint))
+    graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    if web.settings.write_token:
+        graph.add((service, SD.supportedLanguage, SD.SPARQL11Update))
+    graph.add((service, SD.feature, SD.UnionDefaultGraph))
+    for name in SD_FORMATS:
+        graph.add((service, SD.resultFormat, FORMATS_NS[name]))
+    dataset, default = BNode(), BNode()
+    graph.add((service, SD.defaultDataset, dataset))
+    graph.add((dataset, RDF.type, SD.Dataset))
+    graph.add((dataset, SD.defaultGraph, default))
+    graph.add((default, RDF.type, SD.Graph))
+    for name in web.stats().get("graphs", []):
+        named = BNode()
+        graph.add((dataset, SD.namedGraph, named))
+        graph.add((named, RDF.type, SD.NamedGraph))
+        graph.add((named, SD.name, URIRef(name)))
+    graph.add((service, URIRef("http://www.w3.org/2000/01/rdf-schema#comment"),
+               Literal(f"Queries stop after {web.settings.query_timeout:g} s; at most "
+                       f"{web.settings.max_rows} rows are returned (X-Minegraph-Truncated says when).")))
+    body = graph.serialize(format=fmt.rdflib or "turtle", encoding="utf-8")
+    response = Response(body, 200, content_type=f"{fmt.media_type}; charset=utf-8")
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def examples() -> list[dict[str, str]]:
+    """The example queries of the ``queries/`` folder (title, description, text)."""
+    folder = Path(current_app.config.get("QUERIES_DIR") or _default_queries_dir())
+    found = []
+    for path in sorted(folder.glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        meta = {"name": path.stem, "title": path.stem, "description": "", "query": text}
+        for line in text.splitlines():
+            for key in ("title", "description"):
+                if line.startswith(f"# {key}:"):
+                    meta[key] = line.split(":", 1)[1].strip()
+        found.append(meta)
+    return found
+
+
+def _default_queries_dir() -> Path:
+    packaged = Path(__file__).parent / "queries"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "queries"
+
+
+@blueprint.route("/sparql", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+def sparql() -> Response:
+    try:
+        if request.content_length and request.content_length > state().settings.max_request_bytes:
+            raise ProtocolError("the request body is larger than this server accepts", 413)
+        req = read_request(request.method, request.query_string, request.headers.get("Content-Type"),
+                           request.get_data(cache=False))
+    except ProtocolError as error:
+        response = Response(f"{error}\n", error.status, content_type="text/plain; charset=utf-8")
+        if error.status == 405:
+            response.headers["Allow"] = "GET, POST, OPTIONS"
+        return response
+    if req.kind == "query":
+        return _query(req)
+    if req.kind == "update":
+        return _update(req)
+    fmt = negotiate(request.headers.get("Accept"), (*RDF_FORMATS, HTML), RDF_FORMATS[0]) or RDF_FORMATS[0]
+    if fmt is HTML:
+        web = state()
+        return Response(render_template("sparql.html", examples=examples(), settings=web.settings,
+                                        endpoint=request.base_url), 200, mimetype="text/html")
+    return service_description(fmt)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(blueprint)

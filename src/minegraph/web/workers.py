@@ -1,0 +1,180 @@
+"""Queries run in worker processes, so that a query past the time limit can really be stopped.
+
+pyoxigraph cannot cancel a running query. Each worker process opens the store read-only and answers jobs
+sent over a pipe; the web process waits for the answer at most ``timeout`` seconds, then kills the worker
+(its read lock dies with it), starts a replacement in the background and answers 503. Other requests are
+served meanwhile by the other workers.
+
+A job is a dict: ``{"kind": "query", "sparql", "default_graphs", "named_graphs", "base_iri",
+"results", "graph"}`` (``results`` / ``graph``: the file extension of the negotiated format for solutions
+and booleans, and for triples) or ``{"kind": "graph", "graph": IRI or None (default graph), "format"}``.
+An answer is an :class:`Answer`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+from minegraph.errors import MinegraphError, StoreError
+
+POLL_SECONDS = 0.1
+_ENTRY = ("import sys; from minegraph.web.workers import Connection, worker_main; "
+          "worker_main(Connection(int(sys.argv[1])), sys.argv[2], int(sys.argv[3]))")
+
+
+class QueryTimeout(MinegraphError):
+    """The query ran past the time limit and was stopped."""
+
+    status = 503
+
+
+@dataclass
+class Answer:
+    """What a worker sends back: a body and its media type, or an error status and message."""
+
+    status: int
+    media_type: str = "text/plain; charset=utf-8"
+    body: bytes = b""
+    rows: int = 0
+    truncated: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --- worker side ------------------------------------------------------------------------------------------
+
+def worker_main(conn: Connection, store_path: str, max_rows: int) -> None:
+    """The loop of one worker process: open the store read-only, answer jobs, step aside for writers."""
+    from pyoxigraph import Store
+
+    from minegraph.web.locks import StoreLocks
+    from minegraph.web.run import run_job
+
+    locks = StoreLocks(store_path)
+    store: Store | None = None
+    fd: int | None = None
+    while True:
+        if fd is not None and locks.write_pending():
+            store = None
+            locks.release(fd)
+            fd = None
+        try:
+            if not conn.poll(POLL_SECONDS):
+                continue
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        try:
+            if store is None:
+                fd = locks.acquire_shared()
+                store = Store.read_only(store_path)
+            answer = run_job(store, job, max_rows)
+        except Exception as error:  # the worker must survive whatever one query does
+            answer = Answer(500, body=f"the query failed: {error}".encode())
+        try:
+            conn.send(answer)
+        except (EOFError, OSError):
+            return
+
+
+# --- web process side -------------------------------------------------------------------------------------
+
+class _Worker:
+    """One worker: a ``python -c`` process running :func:`worker_main` talking over a socket pair.
+
+    A plain subprocess (not multiprocessing's spawn), so it never re-imports the parent's ``__main__``.
+    """
+
+    def __init__(self, store_path: str, max_rows: int) -> None:
+        mine, theirs = socket.socketpair()
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _ENTRY, str(theirs.fileno()), store_path, str(max_rows)],
+            pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+        )
+        theirs.close()
+        self.conn = Connection(mine.detach())
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(5)
+        self.conn.close()
+
+
+class QueryPool:
+    """A fixed number of query worker processes over the store at ``store_path``."""
+
+    def __init__(self, store_path: str, *, size: int, timeout: float, max_rows: int) -> None:
+        self.store_path, self.size, self.timeout, self.max_rows = store_path, size, timeout, max_rows
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        self.timeouts = 0
+        for _ in range(size):
+            self._add()
+
+    def _add(self) -> None:
+        worker = _Worker(self.store_path, self.max_rows)
+        with self._lock:
+            if self._closed:
+                worker.kill()
+                return
+            self._all.add(worker)
+        self._idle.put(worker)
+
+    def _replace(self, worker: _Worker) -> None:
+        with self._lock:
+            self._all.discard(worker)
+        worker.kill()
+        threading.Thread(target=self._add, daemon=True, name="minegraph-worker-start").start()
+
+    def run(self, job: dict[str, Any], timeout: float | None = None) -> Answer:
+        """Run ``job`` in a worker; raise :class:`QueryTimeout` past the time limit."""
+        limit = self.timeout if timeout is None else timeout
+        started = time.monotonic()
+        try:
+            worker = self._idle.get(timeout=limit)
+        except queue.Empty:
+            raise QueryTimeout(f"every query worker stayed busy for {limit:g} s: try again later") from None
+        remaining = max(0.0, limit - (time.monotonic() - started))
+        try:
+            worker.conn.send(job)
+            if worker.conn.poll(remaining):
+                answer: Answer = worker.conn.recv()
+                self._idle.put(worker)
+                return answer
+        except (EOFError, OSError) as error:
+            self._replace(worker)
+            raise StoreError(f"the query worker stopped unexpectedly: {error}") from error
+        self._replace(worker)
+        self.timeouts += 1
+        raise QueryTimeout(
+            f"the query was stopped after the time limit of {limit:g} s: narrow it down (a LIMIT, more "
+            "specific patterns) or run it on a copy of the data (see the dumps)"
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            workers = list(self._all)
+            self._all.clear()
+        for worker in workers:
+            with contextlib.suppress(OSError, ValueError):
+                worker.conn.send(None)
+        for worker in workers:
+            try:
+                worker.process.wait(1)
+                worker.conn.close()
+            except subprocess.TimeoutExpired:
+                worker.kill()
+

@@ -1,0 +1,238 @@
+"""The pages in a real browser: Debian's chromium driven by Playwright, against a real server process.
+
+A journalist's path: the home page, the keyboard to an incident, its quotes, map and "Cite this"; the list
+with a filter; a place. Nothing may be requested from anywhere but the server, and no console errors may
+occur. Screenshots go to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from minegraph.settings import Settings
+from tests.conftest import DATA, ROOT
+
+pytestmark = pytest.mark.e2e
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SHOTS = ROOT / "docs" / "screenshots"
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+if not CHROMIUM.exists():  # pragma: no cover - depends on the machine
+    pytest.skip("Debian's chromium is not installed at /usr/bin/chromium", allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``minegraph serve`` (gunicorn) on a free loopback port, over a store built from data/."""
+    from minegraph.pipeline import build
+
+    store = tmp_path_factory.mktemp("browser") / "store"
+    build(Settings(store=store, data_dir=DATA))
+    port = free_port()
+    env = {**os.environ, "MINEGRAPH_BASE_URI": "https://w3id.org/minegraph/"}
+    try:
+        import minegraph.web.resources  # noqa: F401  (the dereferencing pages)
+
+        command = [sys.executable, "-m", "minegraph", "serve", "--store", str(store), "--port", str(port),
+                   "--no-build", "--query-workers", "1", "--threads", "4"]
+    except ImportError:  # pragma: no cover - before the dereferencing module existed
+        command = [sys.executable, "-m", "tests.test_browser_server", str(store), str(port)]
+    log = (tmp_path_factory.getbasetemp() / "server.log").open("w")
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the server did not start") from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            process.kill()
+            process.wait(5)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+class Watch:
+    """Records requests to anywhere but the server (and stops them), console errors and page errors."""
+
+    def __init__(self, context: Any, origin: str) -> None:
+        self.external: list[str] = []
+        self.errors: list[str] = []
+        self.origin = origin
+        context.route("**/*", self._route)
+
+    def _route(self, route: Any) -> None:
+        url = route.request.url
+        if url.startswith(self.origin + "/") or url.startswith("data:"):
+            route.continue_()
+        else:
+            self.external.append(url)
+            route.abort()
+
+    def page(self, context: Any) -> Any:
+        page = context.new_page()
+        page.on("console", lambda msg: self.errors.append(msg.text) if msg.type == "error" else None)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        return page
+
+    def check(self) -> None:
+        assert self.external == []
+        assert self.errors == []
+
+
+@pytest.fixture
+def session(browser: Any, server: str) -> Iterator[tuple[Any, Watch]]:
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, service_workers="block")
+    watch = Watch(context, server)
+    yield context, watch
+    context.close()
+    watch.check()
+
+
+def focused(page: Any) -> dict[str, str]:
+    return page.evaluate("""() => { const e = document.activeElement; const s = getComputedStyle(e);
+      return {tag: e.tagName, cls: e.className || '', href: e.getAttribute('href') || '', id: e.id || '',
+              outline: s.outlineStyle, width: s.outlineWidth}; }""")
+
+
+def test_a_journalist_goes_from_the_home_page_to_an_incident(session: tuple[Any, Watch], server: str) -> None:
+    context, watch = session
+    page = watch.page(context)
+    page.goto(server + "/")
+    assert page.locator("h1").inner_text().startswith("Landmine and explosive-remnants-of-war incidents")
+    assert page.locator(".figures dd").first.inner_text() == "3"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "home.png"), full_page=True)
+
+    # keyboard: the skip link comes first and is visible when focused; it moves focus to the main content
+    page.keyboard.press("Tab")
+    first = focused(page)
+    assert first["cls"] == "skip-link" and first["outline"] != "none"
+    box = page.locator(".skip-link").bounding_box()
+    assert box is not None and box["y"] >= 0
+    page.keyboard.press("Enter")
+    assert focused(page)["id"] == "main"
+    for _ in range(40):  # tab on to the first incident link and follow it
+        page.keyboard.press("Tab")
+        now = focused(page)
+        if now["href"].startswith("/id/incident/"):
+            assert now["outline"] != "none" and now["width"] != "0px"  # focus is visible
+            break
+    else:
+        pytest.fail("no incident link is reachable by keyboard from the home page")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "/doc/incident/" in page.url or "/id/incident/" in page.url
+    assert page.locator("main blockquote").first.is_visible()
+    assert page.locator("main blockquote").first.inner_text().strip()
+    watch.check()
+
+
+def test_incident_page_quote_map_and_cite_this(session: tuple[Any, Watch], server: str) -> None:
+    context, watch = session
+    page = watch.page(context)
+    page.goto(server + "/incidents")
+    page.get_by_role("link", name="mine action agency employee").click()
+    page.wait_for_load_state()
+    quotes = page.locator("main blockquote").all_inner_texts()
+    assert any("four people were injured" in quote for quote in quotes)
+    assert page.get_by_text("6 April, year not stated").first.is_visible()
+    # the map: an inline SVG with the point and its label, drawn at a readable size
+    svg = page.locator("svg.map")
+    assert svg.is_visible()
+    box = svg.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 200
+    assert page.locator("svg.map .map-point").count() == 1
+    assert page.locator("svg.map text.map-label").text_content() == "Jabrayil District"
+    # cite this: the plain text names the URI and today's date; BibTeX opens from the keyboard
+    cite = page.locator(".cite-text").inner_text()
+    assert "https://w3id.org/minegraph/id/incident/" in cite
+    today = dt.date.today()
+    assert f"accessed {today.day} " in cite
+    page.locator(".cite summary", has_text="BibTeX").focus()
+    page.keyboard.press("Enter")
+    assert page.locator(".cite-bibtex").is_visible()
+    assert "@misc{minegraph-" in page.locator(".cite-bibtex").inner_text()
+    page.locator(".cite summary", has_text="CSL-JSON").click()
+    assert '"type": "dataset"' in page.locator(".cite-csl").inner_text()
+    # machine formats are linked, in the head and on the page
+    assert page.locator('head link[rel="alternate"][type="text/turtle"]').count() == 1
+    assert page.locator("main .formats a").count() >= 4
+    assert "Asgar" not in page.content()
+    page.screenshot(path=str(SHOTS / "incident.png"), full_page=True)
+    # the place, from the incident
+    page.locator("main .facts a", has_text="Jabrayil District").first.click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Jabrayil District"
+    assert page.locator("svg.map").is_visible()
+    page.screenshot(path=str(SHOTS / "place.png"), full_page=True)
+    watch.check()
+
+
+def test_incident_list_filters_in_the_browser(session: tuple[Any, Watch], server: str) -> None:
+    context, watch = session
+    page = watch.page(context)
+    page.goto(server + "/incidents")
+    assert page.locator("table.incidents tbody tr").count() == 3
+    page.get_by_label("Outcome").select_option("killed")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_load_state()
+    assert "outcome=killed" in page.url
+    assert page.locator("table.incidents tbody tr").count() == 1
+    assert page.get_by_label("Outcome").input_value() == "killed"
+    page.goto(server + "/incidents")
+    page.screenshot(path=str(SHOTS / "incidents.png"), full_page=True)
+    watch.check()
+
+
+def test_small_screen(browser: Any, server: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, service_workers="block")
+    watch = Watch(context, server)
+    page = watch.page(context)
+    page.goto(server + "/incidents")
+    page.get_by_role("link", name="mine action agency employee").click()
+    page.wait_for_load_state()
+    page.screenshot(path=str(SHOTS / "incident-small-screen.png"), full_page=True)
+    wide = page.evaluate("""() => [...document.querySelectorAll('main *')]
+        .filter(e => !e.closest('svg') && e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+        .map(e => e.tagName + '.' + e.className)""")
+    assert wide == []  # nothing forces sideways scrolling
+    context.close()
+    watch.check()

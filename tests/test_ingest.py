@@ -1,0 +1,199 @@
+"""`minegraph ingest`: the Colombian sample through its mapping, idempotence, corrections, HXL, RDF, records."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from pyoxigraph import RdfFormat
+
+from minegraph.errors import InputError, UnreadableInput
+from minegraph.pipeline import ingest, withdraw_source
+from minegraph.settings import Settings
+from minegraph.store.embedded import EmbeddedStore
+from tests.conftest import BASE, DATA, SEED_SOURCE
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SAMPLE = FIXTURES / "colombia" / "sample.csv"
+HXL = FIXTURES / "ingest" / "incidents.hxl.csv"
+HXL_META = FIXTURES / "ingest" / "hxl.meta.yaml"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(store=tmp_path / "store", data_dir=DATA, base_uri=BASE)
+
+
+def dump(settings: Settings) -> bytes:
+    store = EmbeddedStore(settings.store)
+    try:
+        return b"".join(sorted(store.dump(RdfFormat.N_QUADS).splitlines(keepends=True)))
+    finally:
+        store.close()
+
+
+def rows(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def write_rows(path: Path, table: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(table)
+    return path
+
+
+def query(settings: Settings, sparql: str) -> list[tuple[str, ...]]:
+    store = EmbeddedStore(settings.store, read_only=True)
+    try:
+        from minegraph.vocab import sparql_prefixes
+
+        return [tuple(str(term.value) for term in row) for row in store.query(sparql_prefixes() + sparql)]
+    finally:
+        store.close()
+
+
+def test_colombian_sample_loads_one_incident_per_victim(settings: Settings) -> None:
+    [result] = ingest([str(SAMPLE)], settings, mapping="colombia-victims")
+    assert (result.incidents, result.victims) == (200, 200)
+    assert result.report.conforms
+    assert set(result.dropped) == {"sitio", "latitudcabecera", "longitudcabecera", "Ubicación", "grupoetnico"}
+    assert result.unknown_columns == []
+    counts = query(settings, "SELECT (COUNT(?i) AS ?n) WHERE { ?i a mg:Incident }")
+    assert counts == [("200",)]
+    municipality = query(settings, """SELECT ?code ?label ?dept WHERE {
+        ?p mg:pcode "CO05313" ; mg:daneCode ?code ; rdfs:label ?label ; schema:containedInPlace ?d .
+        ?d mg:pcode ?dept }""")
+    assert municipality == [("05313", "Granada", "CO05")]
+
+
+def test_identifying_and_sensitive_columns_are_never_published(settings: Settings) -> None:
+    ingest([str(SAMPLE)], settings, mapping="colombia-victims")
+    published = dump(settings).decode("utf-8")
+    table = rows(SAMPLE)
+    header = table[0]
+    for row in table[1:]:
+        for column in ("latitudcabecera", "longitudcabecera"):
+            assert row[header.index(column)] not in published
+        if row[header.index("sitio")].startswith("SITIO-"):
+            assert row[header.index("sitio")] not in published
+    assert "Indigena" not in published and "Afrodescendiente" not in published
+    assert "asWKT" not in published
+
+
+def test_the_same_file_again_changes_nothing(settings: Settings) -> None:
+    ingest([str(SAMPLE)], settings, mapping="colombia-victims")
+    before = dump(settings)
+    [again] = ingest([str(SAMPLE)], settings, mapping="colombia-victims")
+    assert again.unchanged
+    assert dump(settings) == before
+
+
+def test_a_corrected_file_keeps_every_key_that_still_applies(settings: Settings, tmp_path: Path) -> None:
+    table = rows(SAMPLE)
+    original = write_rows(tmp_path / "colombia.csv", table)
+    ingest([str(original)], settings, mapping="colombia-victims")
+    keys_before = set(query(settings, "SELECT ?v WHERE { ?v a mg:Victim }"))
+    genero = table[0].index("genero")
+    table[1][genero] = "Femenino" if table[1][genero] == "Masculino" else "Masculino"  # a corrected category
+    removed = table.pop(5)  # a withdrawn row
+    write_rows(original, table)
+    [result] = ingest([str(original)], settings, mapping="colombia-victims")
+    keys_after = set(query(settings, "SELECT ?v WHERE { ?v a mg:Victim }"))
+    assert keys_after <= keys_before and len(keys_before - keys_after) == 1
+    assert result.tombstoned == 2  # the removed row's incident and victim
+    gone = query(settings, f"SELECT ?s ?r WHERE {{ GRAPH <{BASE}graph/tombstones> {{ ?s mg:withdrawnReason ?r }} }}")
+    assert len(gone) == 2 and removed
+
+
+def test_withdraw_source_removes_the_graph_and_leaves_tombstones(settings: Settings) -> None:
+    ingest([str(SAMPLE)], settings, mapping="colombia-victims")
+    count = withdraw_source("colombia-oacp-victims-map-muse", settings, "test withdrawal")
+    assert count == 402  # 200 incidents, 200 victims, the source document and its statement
+    assert query(settings, "SELECT ?i WHERE { ?i a mg:Incident }") == []
+    with pytest.raises(InputError):
+        withdraw_source("no-such-source", settings, "x")
+
+
+def test_hxl_columns_in_any_order_with_unknown_columns_listed(settings: Settings) -> None:
+    [result] = ingest([str(HXL)], settings, meta=HXL_META)
+    assert result.incidents == 2
+    assert result.victims == 3  # ev-1: 1 woman and 1 man injured; ev-2: 1 man killed
+    assert result.unknown_columns == ["Reporter (#meta+reporter)"]
+    assert set(result.dropped) == {"Latitude", "Longitude"}
+    published = dump(settings).decode("utf-8")
+    assert "39.4012" not in published and "Village A" not in published
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda t: t.pop(1), "no HXL hashtag row"),
+    (lambda t: t.append(t[2]), "repeats row 3 exactly"),
+    (lambda t: t[2].__setitem__(4, "AZ99999999"), "is not a P-code of the gazetteer"),
+    (lambda t: t[2].__setitem__(6, "banana"), "is not a known explosive ordnance type"),
+])
+def test_bad_hxl_is_refused_with_row_column_value_and_rule(settings: Settings, tmp_path: Path, change: object,
+                                                           message: str) -> None:
+    table = rows(HXL)
+    change(table)  # type: ignore[operator]
+    path = write_rows(tmp_path / "bad.hxl.csv", table)
+    with pytest.raises(InputError, match=message):
+        ingest([str(path)], settings, meta=HXL_META)
+    assert not settings.store.exists() or dump(settings) == b""
+
+
+def test_unknown_code_rejects_the_file_or_is_skipped_into_a_rejects_file(settings: Settings, tmp_path: Path) -> None:
+    table = rows(SAMPLE)
+    table[7][table[0].index("estado")] = "Desaparecido"
+    path = write_rows(tmp_path / "colombia.csv", table)
+    with pytest.raises(InputError) as refused:
+        ingest([str(path)], settings, mapping="colombia-victims")
+    assert "row 8, column estado, value 'Desaparecido': is not a known value of outcome" in str(refused.value)
+    [result] = ingest([str(path)], settings, mapping="colombia-victims", on_error="skip", rejects_dir=tmp_path)
+    assert result.incidents == 199
+    rejects = rows(Path(result.rejects_file or ""))
+    assert rejects[0][:4] == ["row", "column", "value", "rule"]
+    assert rejects[1][:3] == ["8", "estado", "Desaparecido"]
+
+
+def test_wrong_encoding_empty_and_oversized_files_are_refused(settings: Settings, tmp_path: Path) -> None:
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes(SAMPLE.read_text(encoding="utf-8").encode("latin-1"))
+    with pytest.raises(UnreadableInput, match=r"not UTF-8 text: byte 0x.. at line \d+.*Latin-1"):
+        ingest([str(latin1)], settings, mapping="colombia-victims")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("\n", encoding="utf-8")
+    with pytest.raises(UnreadableInput, match="is empty"):
+        ingest([str(empty)], settings, mapping="colombia-victims")
+    small = settings.with_overrides(max_ingest_bytes=1000)
+    with pytest.raises(UnreadableInput, match="more than the limit of 1,000"):
+        ingest([str(SAMPLE)], small, mapping="colombia-victims")
+
+
+def test_a_truncated_nquads_file_is_refused(settings: Settings, tmp_path: Path) -> None:
+    ingest([str(SAMPLE)], settings, mapping="colombia-victims")
+    whole = dump(settings)
+    path = tmp_path / "export.nq"
+    path.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(UnreadableInput, match="is not valid"):
+        ingest([str(path)], settings)
+    assert dump(settings) == whole
+
+
+def test_rdf_in_our_ontology_is_ingested_into_its_own_graph(settings: Settings, tmp_path: Path) -> None:
+    ingest([str(SAMPLE)], settings, mapping="colombia-victims")
+    store = EmbeddedStore(settings.store)
+    graph = store.graphs()[0] if "source" in store.graphs()[0] else store.graphs()[1]
+    turtle = store.dump(RdfFormat.TURTLE, graph=graph)
+    store.close()
+    path = tmp_path / "copy.ttl"
+    path.write_bytes(turtle)
+    [result] = ingest([str(path)], settings)
+    assert result.source_id == "copy"
+    assert result.graph_iri != graph and len(result.graph) > 5000
+
+
+def test_curated_records_are_ingested_like_build_does(settings: Settings) -> None:
+    [result] = ingest([str(SEED_SOURCE)], settings)
+    assert result.source_id == "newsaz-ombudsperson-april-6"
+    assert result.incidents >= 1
