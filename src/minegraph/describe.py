@@ -209,8 +209,13 @@ def used_prefixes(triples: Iterable[Any]) -> dict[str, str]:
                 iris.add(term.datatype.value)
             elif isinstance(term, RdfLiteral) and term.datatype is not None:
                 iris.add(str(term.datatype))
-    return {prefix: namespace for prefix, namespace in PREFIXES.items()
-            if any(iri.startswith(namespace) for iri in iris)}
+    used = {}
+    for prefix, namespace in PREFIXES.items():
+        locals_ = [iri[len(namespace):] for iri in iris if iri.startswith(namespace)]
+        # A prefix whose local names would need escaping (mgc:outcome\/killed) reads worse than the full IRI.
+        if locals_ and not any("/" in local for local in locals_):
+            used[prefix] = namespace
+    return used
 
 
 def serialize_triples(triples: list[Triple], fmt: Format, *, base: str | None = None) -> bytes:
