@@ -24,6 +24,8 @@ T = TypeVar("T")
 STATEMENT_KINDS = ("incident-report", "aggregate-claim", "responsibility-claim", "victim-profile-claim")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: Record files are written by people; anything larger is refused before it is parsed.
+MAX_RECORD_FILE_CHARS = 20_000_000
 
 
 @dataclass(frozen=True)
@@ -221,8 +223,13 @@ def load_yaml(path: Path) -> Any:
         raise UnreadableInput(f"is not UTF-8 text ({error.reason} at byte {error.start})", file=str(path)) from error
     except OSError as error:
         raise UnreadableInput(f"cannot be read: {error.strerror}", file=str(path)) from error
+    if len(text) > MAX_RECORD_FILE_CHARS:
+        raise UnreadableInput(f"is larger than {MAX_RECORD_FILE_CHARS:,} characters: split it into several "
+                              "source files", file=str(path))
     try:
         return yaml.safe_load(text)
+    except RecursionError as error:
+        raise UnreadableInput("is nested too deeply to be a record file", file=str(path)) from error
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
