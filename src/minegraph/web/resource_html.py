@@ -32,12 +32,14 @@ def _local(url: str, base: str) -> str:
     return "/" + url[len(base):] if url.startswith(base) else url
 
 
-def _page(title: str, body: str) -> str:
+def _page(title: str, body: str, current_path: str = "") -> str:
+    """A small page in the site's shell; ``body`` is HTML whose every value the caller has escaped."""
+    pages = _pages()
+    if pages is not None and hasattr(pages, "render"):
+        return str(pages.render("pages/simple.html", title=title, body=body, current_path=current_path))
     return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)} · minegraph'
             f'</title><meta name="viewport" content="width=device-width, initial-scale=1"></head>\n'
-            f'<body><main>\n<h1>{escape(title)}</h1>\n{body}\n</main>\n<footer><a href="/catalog">Data and '
-            f'releases</a> · <a href="/.well-known/void">VoID</a> · <a href="/sparql">SPARQL</a></footer>'
-            f'</body></html>\n')
+            f'<body><main>\n<h1>{escape(title)}</h1>\n{body}\n</main></body></html>\n')
 
 
 def resource(kind: str, iri: str, graph: Graph, *, release: Any, alternates: list[tuple[str, str, str]],
@@ -129,8 +131,9 @@ def release_list(archives: list[Any], base: str) -> str:
         for a in reversed(archives))
     table = (f"<table><thead><tr><th>release</th><th>issued</th><th>documents</th><th>triples</th></tr></thead>"
              f"<tbody>{rows}</tbody></table>") if rows else "<p>No release has been cut yet.</p>"
-    return _page("Releases", "<p>Each release is an immutable snapshot: its documents and dumps never change. "
-                             "The <a href=\"/catalog\">DCAT catalog</a> describes them for machines.</p>" + table)
+    intro = ("<p>Each release is an immutable snapshot: its documents and dumps never change. "
+             "The <a href=\"/catalog\">DCAT catalog</a> describes them for machines.</p>")
+    return _page("Releases", intro + table, current_path="/release/")
 
 
 def release_index(archive: Any, base: str) -> str:

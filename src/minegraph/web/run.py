@@ -109,9 +109,4 @@ def run_job(store: Store, job: dict[str, Any], max_rows: int) -> Answer:
         return dump_graph(store, job)
     if kind == "stats":
         return stats(store, job)
-    if kind == "sleep":  # used by the tests of the time limit
-        import time
-
-        time.sleep(float(job.get("seconds", 0)))
-        return Answer(200)
     return Answer(400, body=f"unknown job {kind!r}".encode())

@@ -174,8 +174,9 @@ def sparql() -> Response:
     fmt = negotiate(request.headers.get("Accept"), (*RDF_FORMATS, HTML), RDF_FORMATS[0]) or RDF_FORMATS[0]
     if fmt is HTML:
         web = state()
-        return Response(render_template("sparql.html", examples=examples(), settings=web.settings,
-                                        endpoint=request.base_url), 200, mimetype="text/html")
+        page = render_template("sparql.html", examples=examples(), settings=web.settings, current_path="/sparql",
+                               endpoint=request.base_url)
+        return Response(page, 200, mimetype="text/html")
     return service_description(fmt)
 
 
