@@ -153,6 +153,21 @@ def test_runaway_query_is_stopped_and_others_are_served(server: Server) -> None:
     assert b"minegraph_query_timeouts_total" in server.request("GET", "/metrics").body
 
 
+def test_write_waits_for_running_queries_and_is_seen_by_every_worker(server: Server) -> None:
+    """A write commits once running queries are done (or stopped at the limit); then all workers see it."""
+    runaway = threading.Thread(target=lambda: get(server, RUNAWAY))
+    runaway.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    reply = server_update(server, f"INSERT DATA {{ GRAPH <{EX}graph/later> {{ <{EX}l> <{EX}p> 1 }} }}")
+    runaway.join()
+    assert reply.status == 200 and time.monotonic() - started < 8
+    for _ in range(6):  # answered by both query workers
+        assert b"true" in get(server, f"ASK {{ GRAPH <{EX}graph/later> {{ <{EX}l> ?p ?o }} }}").body
+    assert server_update(server, f"DROP GRAPH <{EX}graph/later>").status == 200
+    assert b"false" in get(server, f"ASK {{ GRAPH <{EX}graph/later> {{ ?s ?p ?o }} }}").body
+
+
 def test_row_cap_is_reported(server: Server) -> None:
     reply = get(server, f"SELECT ?s WHERE {{ ?s <{EX}p> ?o }}")
     document = json.loads(reply.body)
