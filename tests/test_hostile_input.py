@@ -104,3 +104,78 @@ def test_deeply_nested_yaml_is_refused_cleanly(tmp_path: Path) -> None:
     path.write_text("source: " + "[" * 5000 + "]" * 5000, encoding="utf-8")
     with pytest.raises(UnreadableInput, match="nested too deeply"):
         read_source(path)
+
+
+HXL_TAGS = ["#date", "#date+start", "#date+end", "#adm1+code", "#adm1+name", "#adm2+code", "#event+id",
+            "#event+code", "#affected+killed", "#affected+injured", "#affected+injured+f", "#affected+killed+children",
+            "#geo+lat", "#loc+name", "#meta+x", "#country+code"]
+CELLS = st.one_of(st.sampled_from(["", "0", "3", "-1", "x", "2023-04-06", "--04-06", "2023-13", "AZ60500001",
+                                   "Jabrayil", "antipersonnel-mine", "1e9", "９"]), st.text(max_size=12))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(HXL_TAGS), min_size=1, max_size=8, unique=True),
+       st.lists(st.lists(CELLS, min_size=0, max_size=9), max_size=6))
+def test_hxl_tables_are_mapped_or_refused_row_by_row(tmp_path_factory, tags: list[str],  # type: ignore[no-untyped-def]
+                                                    rows: list[list[str]]) -> None:
+    import csv
+    import io
+
+    from minegraph.ingest.hxl import map_hxl_table
+    from minegraph.settings import Settings
+
+    from .conftest import DATA
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([tag.strip("#") for tag in tags])
+    writer.writerow(tags)
+    writer.writerows(rows)
+    path = Path(tmp_path_factory.mktemp("hxl")) / "table.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    try:
+        table = read_table(str(path), 1_000_000, require_hxl=True)
+    except InputError:
+        return
+    records = map_hxl_table(table, "fuzz", Settings(data_dir=DATA))
+    for error in records.errors:
+        assert error.file == str(path) and error.rule
+    for incident in records.incidents:
+        assert incident.killed >= 0 and incident.injured >= 0
+
+
+COLOMBIA_HEADER = ("departamento,codigodanedepartamento,municipio,codigodanemunicipio,tipoarea,sitio,ano,mes,"
+                   "rangoedad,grupoetnico,condicion,estado,genero,latitudcabecera,longitudcabecera,tipoevento,"
+                   "Ubicación,Actividad")
+COLOMBIA_CELLS = st.one_of(st.sampled_from(["", "5", "5313", "2006", "13", "0", "Herido", "Muerto", "Civil",
+                                            "Sin especificar", "Menor de 18 años", "Accidente por MAP", "-1"]),
+                           st.text(max_size=10))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(COLOMBIA_CELLS, min_size=0, max_size=20), max_size=6))
+def test_mapped_tables_are_mapped_or_refused_row_by_row(tmp_path_factory, rows: list[list[str]]) -> None:  # type: ignore[no-untyped-def]
+    import csv
+    import io
+
+    from minegraph.ingest.rows import map_victim_table
+    from minegraph.ingest.spec import find_mapping, load_mapping
+
+    from .conftest import BASE, DATA
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLOMBIA_HEADER.split(","))
+    writer.writerows(rows)
+    path = Path(tmp_path_factory.mktemp("mapped")) / "table.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    try:
+        table = read_table(str(path), 1_000_000)
+    except InputError:
+        return
+    spec = load_mapping(find_mapping("colombia-victims", DATA))
+    records = map_victim_table(table, spec, "fuzz", BASE)
+    for error in records.errors:
+        assert error.file == str(path) and error.rule
+    for incident in records.incidents:
+        assert incident.killed >= 0 and incident.injured >= 0

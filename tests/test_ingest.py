@@ -183,7 +183,7 @@ def test_a_truncated_nquads_file_is_refused(settings: Settings, tmp_path: Path) 
 def test_rdf_in_our_ontology_is_ingested_into_its_own_graph(settings: Settings, tmp_path: Path) -> None:
     ingest([str(SAMPLE)], settings, mapping="colombia-victims")
     store = EmbeddedStore(settings.store)
-    graph = store.graphs()[0] if "source" in store.graphs()[0] else store.graphs()[1]
+    graph = next(g for g in store.graphs() if "/graph/source/" in g)
     turtle = store.dump(RdfFormat.TURTLE, graph=graph)
     store.close()
     path = tmp_path / "copy.ttl"

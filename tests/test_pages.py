@@ -139,7 +139,7 @@ def test_home_shows_the_dataset_figures_and_links(client: FlaskClient) -> None:
     check_page(html)
     figures = dict(re.findall(r"<dt>([^<]+)</dt><dd>(\d+)</dd>", html))
     assert figures == {"Incidents": "3", "People killed": "1", "People injured": "4", "Source documents": "1",
-                       "Statements": "7", "Places": "3"}
+                       "Statements": "7", "Places with incidents": "2"}
     for link in ('href="/sparql"', 'href="/incidents"', 'href="/catalog"', 'href="/.well-known/void"',
                  'href="/release/"'):
         assert link in html

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 
 from minegraph.store import Store
+from minegraph.visibility import PublicStore
 from minegraph.vocab import MG, concept_iri, graph_iri, mint_key, sparql_prefixes, thing_iri
 
 QB = Namespace("http://purl.org/linked-data/cube#")
@@ -50,7 +51,7 @@ def dataset_iri(base: str) -> URIRef:
     return thing_iri(base, "dataset", mint_key("dataset", "aggregates", DATASET_KEY))
 
 
-def count_cells(store: Store) -> Counter[Cell]:
+def count_cells(store: Store | PublicStore) -> Counter[Cell]:
     """Casualties per cell, read from the store."""
     prefixes = sparql_prefixes() + "PREFIX schema: <http://schema.org/>\n"
     incidents = {}
@@ -114,8 +115,7 @@ def refresh(store: Store, base: str) -> int:
     """Recompute the aggregates graph from the store, through the gate; returns the number of observations."""
     from minegraph.errors import ValidationFailed
     from minegraph.gate import validate
-
-    cells = count_cells(store)
+    cells = count_cells(PublicStore(store, base))  # restricted graphs are never counted in public aggregates
     graph = cube_graph(cells, base)
     report = validate(graph)
     if not report.conforms:

@@ -10,6 +10,7 @@ import click
 from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
 
 from minegraph import __version__
+from minegraph.cli_remote import remote_options, remote_settings
 from minegraph.errors import InputError, MinegraphError, StoreError, UnreadableInput, ValidationFailed
 from minegraph.settings import SETTINGS, env_name, load_settings
 
@@ -65,13 +66,14 @@ def _fail(error: MinegraphError) -> None:
 
 @main.command()
 @store_option
+@remote_options
 @base_option
 @data_option
 @click.option("--report", "report_file", type=click.Path(path_type=Path),
               help="Also write the SHACL validation report (sh:ValidationReport, Turtle) to this file.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 def build(store: Path | None, base_uri: str | None, data_dir: Path | None, report_file: Path | None,
-          quiet: bool) -> None:
+          quiet: bool, **remote: str | None) -> None:
     """Build the store from the curated records in data/.
 
     Every source file is mapped to RDF and checked by the SHACL gate. If anything violates a shape,
@@ -79,7 +81,7 @@ def build(store: Path | None, base_uri: str | None, data_dir: Path | None, repor
     """
     from minegraph.pipeline import build as run_build
 
-    settings = load_settings(store=store, base_uri=base_uri, data_dir=data_dir)
+    settings = load_settings(store=store, base_uri=base_uri, data_dir=data_dir, **remote_settings(remote))
     progress = Reporter(quiet)
     try:
         result = run_build(settings, progress)
@@ -93,12 +95,16 @@ def build(store: Path | None, base_uri: str | None, data_dir: Path | None, repor
         return
     if report_file:
         report_file.write_text(result.report.turtle(), encoding="utf-8")
+    from minegraph.auth import audit, cli_actor
+
+    audit(settings, cli_actor(), "build", result.graphs)
     for notice in result.notices:
         click.echo(f"notice: {notice}", err=True)
     for warning in result.report.warnings:
         click.echo(warning.text(), err=True)
     sources = sum(1 for g in result.graphs if "/graph/source/" in g)
-    click.echo(f"built {settings.store}: {result.triples} triples in {len(result.graphs)} graphs "
+    where = settings.endpoint or settings.store
+    click.echo(f"built {where}: {result.triples} triples in {len(result.graphs)} graphs "
                f"({sources} source document(s)); {len(result.report.warnings)} warning(s)")
 
 
@@ -139,9 +145,10 @@ RESULT_FORMATS = {"csv": QueryResultsFormat.CSV, "tsv": QueryResultsFormat.TSV, 
 @main.command()
 @click.argument("query", required=False)
 @store_option
+@remote_options
 @click.option("--format", "-f", "output", type=click.Choice(["table", "csv", "tsv", "json"]), default="table",
               show_default=True, help="Output format for SELECT results (CONSTRUCT/DESCRIBE print Turtle).")
-def query(query: str | None, store: Path | None, output: str) -> None:
+def query(query: str | None, store: Path | None, output: str, **remote: str | None) -> None:
     """Run a SPARQL query against the store.
 
     QUERY is the query text, a path to a .rq file, or - (or nothing) to read it from stdin. The default
@@ -156,12 +163,18 @@ def query(query: str | None, store: Path | None, output: str) -> None:
     from minegraph.vocab import PREFIXES
 
     text = _query_text(query)
-    settings = load_settings(store=store)
-    if not settings.store.exists():
+    settings = load_settings(store=store, **remote_settings(remote))
+    if not settings.remote and not settings.store.exists():
         _fail(StoreError(f"no store at {settings.store}: run `minegraph build` first"))
     try:
-        handle = EmbeddedStore(settings.store, read_only=True)
-        result = handle.oxigraph.query(text, use_default_graph_as_union=True, prefixes=PREFIXES)
+        if settings.remote:
+            from minegraph.store import open_configured
+            from minegraph.vocab import sparql_prefixes
+
+            result = open_configured(settings).query(sparql_prefixes() + text)
+        else:
+            handle = EmbeddedStore(settings.store, read_only=True)
+            result = handle.oxigraph.query(text, use_default_graph_as_union=True, prefixes=PREFIXES)
     except SyntaxError as error:
         click.echo(f"error: the query does not parse: {error}", err=True)
         sys.exit(1)
@@ -231,6 +244,38 @@ def _cell(term: object, prefixes: dict[str, str]) -> str:
 
 
 
+@main.command()
+@click.option("--format", "-f", "fmt", type=click.Choice(["hxl"]), default="hxl", show_default=True,
+              help="What to export: hxl = HXL-tagged CSV for HDX, with the HDX dataset metadata.")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=Path("export"), show_default=True,
+              help="Directory to write into.")
+@store_option
+@base_option
+def export(fmt: str, output: Path, store: Path | None, base_uri: str | None) -> None:
+    """Export the data for the Humanitarian Data Exchange (HDX).
+
+    Writes incidents.csv (one row per incident, HXL hashtags, readable back by `minegraph ingest`),
+    aggregates.csv (casualties per admin-1 area and month; breakdown cells of fewer than 5 people
+    suppressed, the rule stated in the metadata) and hdx-metadata.json (the HDX dataset fields).
+    """
+    from minegraph.hxl_export import export as write_export
+    from minegraph.store.embedded import EmbeddedStore
+
+    settings = load_settings(store=store, base_uri=base_uri)
+    if not settings.store.exists():
+        _fail(StoreError(f"no store at {settings.store}: run `minegraph build` first"))
+    handle = EmbeddedStore(settings.store, read_only=True)
+    try:
+        from minegraph.visibility import PublicStore
+
+        public = PublicStore(handle, settings.base_uri)  # restricted graphs are never exported
+        files = write_export(public, output, base=settings.base_uri)  # type: ignore[arg-type]
+    finally:
+        handle.close()
+    for path in files.values():
+        click.echo(f"wrote {path}")
+
+
 @main.group()
 def places() -> None:
     """The gazetteer: OCHA P-codes, ISO 3166-2, GeoNames and the curated data/places.yaml."""
@@ -265,9 +310,34 @@ def places_reconcile(name: str, country: str | None, level: int | None, limit: i
     for candidate in candidates:
         place = candidate.place
         certain = "*" if candidate.score >= gazetteer.CERTAIN else " "
-        click.echo(f"{candidate.score:5.2f}{certain} {place.level:>5}  {place.pcode or '':<11} {place.iso3166 or '':<7} "
+        codes = f"{place.pcode or '':<11} {place.iso3166 or '':<7}"
+        click.echo(f"{candidate.score:5.2f}{certain} {place.level:>5}  {codes} "
                    f"{place.label} ({candidate.matched}) — {place_iri_of(settings.base_uri, place)}")
     click.echo(f"(* = certain: score >= {gazetteer.CERTAIN})")
+
+
+@places.command("export")
+@click.option("--format", "-f", "fmt", type=click.Choice(["ttl", "nt", "jsonld", "rdf"]), default="ttl",
+              show_default=True, help="RDF format.")
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="File to write (default: stdout).")
+@base_option
+@data_option
+def places_export(fmt: str, output: Path | None, base_uri: str | None, data_dir: Path | None) -> None:
+    """Write the whole gazetteer as RDF: every place with its P-code, ISO 3166 code, GeoNames id and name
+    variants. (The store publishes only the places that data names, and the places containing them.)"""
+    from minegraph import gazetteer
+    from minegraph.formats import by_extension
+    from minegraph.mapping import map_places
+
+    settings = load_settings(base_uri=base_uri, data_dir=data_dir)
+    found = gazetteer.load(settings.data_dir)
+    graph = map_places(tuple(found.places.values()), settings.base_uri, str(settings.data_dir)).graph
+    text = graph.serialize(format=by_extension(fmt).rdflib or "turtle")
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {len(found.places)} places ({len(graph)} triples) to {output}", err=True)
+    else:
+        click.echo(text)
 
 
 @places.command("review")
@@ -286,9 +356,10 @@ def _register_commands() -> None:
     """Commands that live in their own modules: serving, releases and tombstones, ingest."""
     from minegraph.cli_ingest import ingest, withdraw_source
     from minegraph.cli_release import COMMANDS as release_commands
+    from minegraph.cli_token import token
     from minegraph.web.command import serve
 
-    for command in (serve, *release_commands, ingest, withdraw_source):
+    for command in (serve, *release_commands, ingest, withdraw_source, token):
         main.add_command(command)
 
 

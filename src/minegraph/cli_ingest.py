@@ -9,9 +9,12 @@ from pathlib import Path
 
 import click
 
+from minegraph.auth import audit, cli_actor
 from minegraph.cli import Reporter, _fail, base_option, data_option, store_option
+from minegraph.cli_remote import remote_options, remote_settings
 from minegraph.errors import MinegraphError, ValidationFailed
 from minegraph.settings import load_settings
+from minegraph.store import open_configured
 
 
 class _Progress(Reporter):
@@ -29,11 +32,13 @@ class _Progress(Reporter):
 @click.option("--rejects-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where --on-error skip writes SOURCE.rejects.csv [default: beside the input].")
 @store_option
+@remote_options
 @base_option
 @data_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 def ingest(paths: tuple[str, ...], mapping: str | None, meta: Path | None, on_error: str, rejects_dir: Path | None,
-           store: Path | None, base_uri: str | None, data_dir: Path | None, quiet: bool) -> None:
+           store: Path | None, base_uri: str | None, data_dir: Path | None, quiet: bool,
+           **remote: str | None) -> None:
     """Ingest files (or - for stdin) as source documents, each into its own named graph, atomically.
 
     \b
@@ -43,13 +48,14 @@ def ingest(paths: tuple[str, ...], mapping: str | None, meta: Path | None, on_er
     """
     from minegraph.pipeline import ingest as run_ingest
 
-    settings = load_settings(store=store, base_uri=base_uri, data_dir=data_dir)
+    settings = load_settings(store=store, base_uri=base_uri, data_dir=data_dir, **remote_settings(remote))
+    target = open_configured(settings) if settings.remote else None  # None: the embedded store, as before
     progress = _Progress(quiet)
     start = time.monotonic()
     for path in paths:
         try:
             results = run_ingest([path], settings, mapping=mapping, meta=meta, on_error=on_error,
-                                 rejects_dir=rejects_dir, progress=progress)
+                                 rejects_dir=rejects_dir, progress=progress, store=target)
         except ValidationFailed as error:
             _summarise(error.report, limit=40)
             click.echo(f"error: {error}", err=True)
@@ -58,6 +64,8 @@ def ingest(paths: tuple[str, ...], mapping: str | None, meta: Path | None, on_er
             _fail(error)
             return
         for result in results:
+            if not result.unchanged:
+                audit(settings, cli_actor(), "ingest", [result.graph_iri], file=str(result.file))
             for notice in result.notices:
                 click.echo(f"notice: {notice}", err=True)
             if result.dropped:
@@ -94,15 +102,17 @@ def _summarise(report: object, limit: int) -> None:
 @click.argument("source")
 @click.option("--reason", required=True, help="Why it is withdrawn (shown with the 410 answers).")
 @store_option
+@remote_options
 @base_option
-def withdraw_source(source: str, reason: str, store: Path | None, base_uri: str | None) -> None:
+def withdraw_source(source: str, reason: str, store: Path | None, base_uri: str | None, **remote: str | None) -> None:
     """Remove a source document (by its id, key or graph IRI); its things answer 410 Gone from now on."""
     from minegraph.pipeline import withdraw_source as run_withdraw
 
-    settings = load_settings(store=store, base_uri=base_uri)
+    settings = load_settings(store=store, base_uri=base_uri, **remote_settings(remote))
     try:
-        count = run_withdraw(source, settings, reason)
+        count = run_withdraw(source, settings, reason, store=open_configured(settings) if settings.remote else None)
     except MinegraphError as error:
         _fail(error)
         return
+    audit(settings, cli_actor(), "withdraw-source", [], source=source, tombstones=count)
     click.echo(f"withdrew {source}: {count} tombstone(s) added")

@@ -16,10 +16,17 @@ from minegraph.errors import InputError, MinegraphError, StoreError
 from minegraph.settings import Settings, env_name, load_settings
 from minegraph.vocab import KINDS, normalise_base, split_thing_iri
 
-_store = click.option("--store", type=click.Path(path_type=Path), envvar=env_name("store"),
+_store_only = click.option("--store", type=click.Path(path_type=Path), envvar=env_name("store"),
                       help="Directory of the embedded store [env MINEGRAPH_STORE; default .minegraph/store].")
 _base = click.option("--base-uri", envvar=env_name("base_uri"),
                      help="Canonical base IRI of the data [env MINEGRAPH_BASE_URI].")
+
+
+def _store(function: click.decorators.FC) -> click.decorators.FC:
+    """``--store``, or a remote store with ``--endpoint`` and its companions."""
+    from minegraph.cli_remote import remote_options
+
+    return _store_only(remote_options(function))
 
 
 def _fail(error: MinegraphError) -> None:
@@ -27,9 +34,11 @@ def _fail(error: MinegraphError) -> None:
     sys.exit(error.exit_code)
 
 
-def _settings(store: Path | None, base_uri: str | None) -> Settings:
-    settings = load_settings(store=store, base_uri=base_uri)
-    if not settings.store.exists():
+def _settings(store: Path | None, base_uri: str | None, remote: dict[str, str | None] | None = None) -> Settings:
+    from minegraph.cli_remote import remote_settings
+
+    settings = load_settings(store=store, base_uri=base_uri, **remote_settings(remote or {}))
+    if not settings.remote and not settings.store.exists():
         _fail(StoreError(f"no store at {settings.store}: run `minegraph build` first"))
     return settings
 
@@ -38,7 +47,7 @@ def _settings(store: Path | None, base_uri: str | None) -> Settings:
 @_store
 @_base
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
-def release(store: Path | None, base_uri: str | None, quiet: bool) -> None:
+def release(store: Path | None, base_uri: str | None, quiet: bool, **remote: str | None) -> None:
     """Cut the next numbered release: an immutable snapshot of the store.
 
     Writes releases/N/ next to the store: N-Quads and Turtle dumps, SHA256SUMS, VoID and DCAT, and every
@@ -46,24 +55,29 @@ def release(store: Path | None, base_uri: str | None, quiet: bool) -> None:
     /release/N/... serves exactly these bytes from then on.
     """
     from minegraph.releases import cut_release, releases_dir
-    from minegraph.store.embedded import EmbeddedStore
+    from minegraph.store import open_configured
     from minegraph.tombstones import now
+    from minegraph.visibility import PublicStore
     from minegraph.web import create_app
     from minegraph.web.resource_html import resource
 
-    settings = _settings(store, base_uri)
+    settings = _settings(store, base_uri, remote)
     app = create_app(settings, {"QUERY_WORKERS": 1})
     say = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
     try:
-        handle = EmbeddedStore(settings.store, read_only=True)
+        handle = open_configured(settings, read_only=True)
         try:
-            with app.test_request_context("/"):
-                cut = cut_release(settings, handle, resource, issued=now(), progress=say)
+            with app.test_request_context("/"):  # restricted graphs never reach a release
+                cut = cut_release(settings, PublicStore(handle, settings.base_uri), resource, issued=now(),
+                                  progress=say)
         finally:
             handle.close()
     except MinegraphError as error:
         _fail(error)
         return
+    from minegraph.auth import audit, cli_actor
+
+    audit(settings, cli_actor(), "release", [], release=cut.number)
     click.echo(f"release {cut.number}: {cut.manifest['documents']} documents, {cut.manifest['triples']} triples "
                f"in {cut.path} (releases: {releases_dir(settings)})")
 
@@ -72,7 +86,7 @@ def resolve(settings: Settings, reference: str) -> str:
     """The IRI of a thing named by its key, ``kind/key`` or IRI, that the store or a release knows."""
     from minegraph.documents import existing_things, key_problem
     from minegraph.releases import Releases, releases_dir
-    from minegraph.store.embedded import EmbeddedStore
+    from minegraph.store import open_configured
 
     base = normalise_base(settings.base_uri)
     reference = reference.strip()
@@ -90,7 +104,7 @@ def resolve(settings: Settings, reference: str) -> str:
     if kind and kind not in KINDS:
         raise InputError(f"kinds are {', '.join(KINDS)}", value=reference)
     candidates = [f"{base}id/{k}/{key}" for k in kinds]
-    handle = EmbeddedStore(settings.store, read_only=True)
+    handle = open_configured(settings, read_only=True)
     try:
         found = existing_things(handle, candidates)
     finally:
@@ -120,14 +134,15 @@ def write_tombstone(settings: Settings, tombstone: object) -> None:
         data = add_tombstone(Graph(), tombstone).serialize(format="nt", encoding="utf-8")
         scratch.load(data, format=RdfFormat.N_TRIPLES, to_graph=graph_name)  # type: ignore[attr-defined]
 
-    apply_write(settings, StoreLocks(settings.store), change, graphs=[graph_name])
+    action = "merge" if tombstone.status == "merged" else "withdraw"
+    apply_write(settings, StoreLocks(settings.store), change, graphs=[graph_name], action=action)
 
 
 def _retired(settings: Settings, iri: str) -> object | None:
-    from minegraph.store.embedded import EmbeddedStore
+    from minegraph.store import open_configured
     from minegraph.tombstones import read_tombstones
 
-    handle = EmbeddedStore(settings.store, read_only=True)
+    handle = open_configured(settings, read_only=True)
     try:
         return read_tombstones(handle, settings.base_uri).get(iri)
     finally:
@@ -140,14 +155,14 @@ def _retired(settings: Settings, iri: str) -> object | None:
 @click.option("--reason", required=True, help="Why DROP is the same thing as KEEP (shown on DROP's page).")
 @_store
 @_base
-def merge(keep: str, drop: str, reason: str, store: Path | None, base_uri: str | None) -> None:
+def merge(keep: str, drop: str, reason: str, store: Path | None, base_uri: str | None, **remote: str | None) -> None:
     """Merge DROP into KEEP: DROP's URIs answer 301 Moved Permanently to KEEP's.
 
     KEEP and DROP are keys, kind/key or IRIs of two things of the same kind.
     """
     from minegraph.tombstones import MERGED, Tombstone, now
 
-    settings = _settings(store, base_uri)
+    settings = _settings(store, base_uri, remote)
     try:
         keep_iri, drop_iri = resolve(settings, keep), resolve(settings, drop)
         if keep_iri == drop_iri:
@@ -169,11 +184,11 @@ def merge(keep: str, drop: str, reason: str, store: Path | None, base_uri: str |
 @click.option("--reason", required=True, help="Why it is withdrawn (shown with the 410 Gone answer).")
 @_store
 @_base
-def withdraw(key: str, reason: str, store: Path | None, base_uri: str | None) -> None:
+def withdraw(key: str, reason: str, store: Path | None, base_uri: str | None, **remote: str | None) -> None:
     """Withdraw a thing: its URIs answer 410 Gone with the reason (earlier releases keep their copies)."""
     from minegraph.tombstones import WITHDRAWN, Tombstone, now
 
-    settings = _settings(store, base_uri)
+    settings = _settings(store, base_uri, remote)
     try:
         iri = resolve(settings, key)
         if _retired(settings, iri) is not None:

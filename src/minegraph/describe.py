@@ -48,17 +48,18 @@ def sparql_iri(iri: str) -> str:
 # Each branch binds ?s ?p ?o; $X stands for the described IRI.
 _OWN = "{ VALUES ?s { $X } ?s ?p ?o }"
 _HASH_NODES = "{ $X ?hp ?s . FILTER(STRSTARTS(STR(?s), CONCAT(STR($X), \"#\"))) ?s ?p ?o }"
-_CATEGORIES = "VALUES ?p { rdf:type mg:incident mg:outcome mg:status mg:sex mg:ageBand mg:activity }"
+_CATEGORIES = "FILTER(?p IN (rdf:type, mg:incident, mg:outcome, mg:status, mg:sex, mg:ageBand, mg:activity))"
 
 
 def _statement_branches(statements: str) -> list[str]:
     """Branches describing the statements that ``statements`` (a pattern binding ?st) finds."""
     return [
-        f"{{ {statements} BIND(?st AS ?s) ?s ?p ?o }}",
+        # a statement of a table supports every row: describe it here without its other rows
+        f"{{ {statements} BIND(?st AS ?s) ?s ?p ?o FILTER(?p NOT IN (mg:supports, mg:about) || ?o = $X) }}",
         f"{{ {statements} ?st mg:quote ?s . ?s ?p ?o }}",
         f"{{ {statements} ?st mg:quote/oa:hasSelector ?s . ?s ?p ?o }}",
         f"{{ {statements} ?st prov:wasDerivedFrom ?s . ?s ?p ?o }}",
-        f"{{ {statements} ?st prov:wasAttributedTo ?s . VALUES ?p {{ rdf:type rdfs:label }} ?s ?p ?o }}",
+        f"{{ {statements} ?st prov:wasAttributedTo ?s . ?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label)) }}",
     ]
 
 
@@ -68,50 +69,51 @@ _GEOMETRY = "{ $X mg:place/schema:containedInPlace*/geo:hasGeometry ?s . ?s ?p ?
 BRANCHES: dict[str, list[str]] = {
     "incident": [
         _OWN, _HASH_NODES,
-        f"{{ $X mg:victim ?s . {_CATEGORIES} ?s ?p ?o }}",
+        f"{{ $X mg:victim ?s . ?s ?p ?o {_CATEGORIES} }}",
         *_statement_branches("{ $X mg:supportedBy ?st } UNION { ?st mg:supports|mg:about $X } "
                              "UNION { $X mg:victim/mg:supportedBy ?st }"),
         _PLACES, _GEOMETRY,
     ],
     "victim": [
-        f"{{ VALUES ?s {{ $X }} {_CATEGORIES} ?s ?p ?o }}",
-        "{ VALUES ?s { $X } VALUES ?p { mg:supportedBy skos:note } ?s ?p ?o }",
-        "{ $X mg:incident ?s . VALUES ?p { rdf:type rdfs:label mg:place mg:killedCount mg:injuredCount "
-        "mg:earliestDate mg:latestDate mg:dateAsReported } ?s ?p ?o }",
+        f"{{ VALUES ?s {{ $X }} ?s ?p ?o {_CATEGORIES} }}",
+        "{ VALUES ?s { $X } ?s ?p ?o FILTER(?p IN (mg:supportedBy, skos:note)) }",
+        "{ $X mg:incident ?s . ?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, mg:place, mg:killedCount, "
+        "mg:injuredCount, mg:earliestDate, mg:latestDate, mg:dateAsReported)) }",
         *_statement_branches("{ $X mg:supportedBy ?st } UNION { ?st mg:supports $X }"),
     ],
     "place": [
         _OWN, _HASH_NODES,
         "{ $X schema:containedInPlace+ ?s . ?s ?p ?o }",
         "{ $X schema:containedInPlace+/geo:hasGeometry ?s . ?s ?p ?o }",
-        "{ ?s schema:containedInPlace $X . VALUES ?p { rdf:type rdfs:label schema:containedInPlace } ?s ?p ?o }",
+        "{ ?s schema:containedInPlace $X . ?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, schema:containedInPlace)) }",
         f"{{ {{ SELECT ?s WHERE {{ ?s mg:place|mg:area $X }} ORDER BY ?s LIMIT {MAX_BACKLINKS} }} "
-        "VALUES ?p { rdf:type rdfs:label mg:place mg:area } ?s ?p ?o }",
+        "?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, mg:place, mg:area)) }",
     ],
     "statement": [
         _OWN, _HASH_NODES,
         *_statement_branches("VALUES ?st { $X }"),
-        "{ $X mg:supports|mg:about ?s . VALUES ?p { rdf:type rdfs:label mg:incident mg:outcome mg:status } "
-        "?s ?p ?o }",
-        "{ $X mg:area ?s . VALUES ?p { rdf:type rdfs:label schema:containedInPlace } ?s ?p ?o }",
-        "{ $X mg:allegedResponsibleParty ?s . VALUES ?p { rdf:type rdfs:label } ?s ?p ?o }",
+        "{ $X mg:supports|mg:about ?s . ?s ?p ?o "
+        "FILTER(?p IN (rdf:type, rdfs:label, mg:incident, mg:outcome, mg:status)) }",
+        "{ $X mg:area ?s . ?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, schema:containedInPlace)) }",
+        "{ $X mg:allegedResponsibleParty ?s . ?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label)) }",
     ],
     "source": [
         _OWN,
-        "{ $X dcterms:publisher ?s . VALUES ?p { rdf:type rdfs:label foaf:homepage } ?s ?p ?o }",
+        "{ $X dcterms:publisher ?s . ?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, foaf:homepage)) }",
         f"{{ {{ SELECT ?s WHERE {{ ?s prov:wasDerivedFrom $X }} ORDER BY ?s LIMIT {MAX_BACKLINKS} }} "
-        "VALUES ?p { rdf:type rdfs:label prov:wasDerivedFrom mg:supports mg:about } ?s ?p ?o }",
+        "?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, prov:wasDerivedFrom, mg:supports, mg:about)) }",
     ],
     "agent": [
         _OWN,
         f"{{ {{ SELECT ?s WHERE {{ ?s prov:wasAttributedTo|dcterms:publisher|mg:allegedResponsibleParty $X }} "
-        f"ORDER BY ?s LIMIT {MAX_BACKLINKS} }} VALUES ?p {{ rdf:type rdfs:label dcterms:title "
-        "prov:wasAttributedTo dcterms:publisher mg:allegedResponsibleParty } ?s ?p ?o }",
+        f"ORDER BY ?s LIMIT {MAX_BACKLINKS} }} ?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, dcterms:title, "
+        "prov:wasAttributedTo, dcterms:publisher, mg:allegedResponsibleParty)) }",
     ],
     "term": [
         _OWN,
         "{ ?s rdfs:domain|rdfs:range|rdfs:subClassOf|rdfs:subPropertyOf $X . "
-        "VALUES ?p { rdf:type rdfs:label rdfs:domain rdfs:range rdfs:subClassOf rdfs:subPropertyOf } ?s ?p ?o }",
+        "?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, rdfs:domain, rdfs:range, rdfs:subClassOf, "
+        "rdfs:subPropertyOf)) }",
     ],
     "scheme": [_OWN, "{ ?s skos:inScheme $X . ?s ?p ?o }"],
     "concept": [_OWN],
@@ -121,7 +123,7 @@ _LABELS = ("rdf:type", "rdfs:label", "skos:prefLabel", "dcterms:title", "skos:no
 
 #: Things of a kind without branches of its own: their triples and hash nodes, and labels of what they point at.
 GENERIC = [_OWN, _HASH_NODES, f"{{ {{ SELECT DISTINCT ?s WHERE {{ ?s ?back $X }} ORDER BY ?s LIMIT {MAX_BACKLINKS} }} "
-           "VALUES ?p { rdf:type rdfs:label } ?s ?p ?o }"]
+           "?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label)) }"]
 
 
 def thing_query(iri: str, kind: str) -> str:

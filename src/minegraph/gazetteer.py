@@ -17,6 +17,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 import pycountry
@@ -106,7 +107,15 @@ class Gazetteer:
 
 def load(data_dir: Path, *, reference: bool = True) -> Gazetteer:
     """The gazetteer of ``data_dir``: reference tables (unless ``reference`` is False), then the curated
-    ``places.yaml`` over them."""
+    ``places.yaml`` over them. Loaded once per state of its files (treat the result as read-only)."""
+    files = [data_dir / "places.yaml", data_dir / "reference" / PCODES_FILE, data_dir / "reference" / GEONAMES_FILE]
+    stamp = tuple((str(f.resolve()), f.stat().st_mtime_ns, f.stat().st_size) if f.exists() else (str(f), 0, 0)
+                  for f in files)
+    return _load(data_dir, reference, stamp)
+
+
+@lru_cache(maxsize=8)
+def _load(data_dir: Path, reference: bool, _stamp: tuple[tuple[str, int, int], ...]) -> Gazetteer:
     gazetteer = Gazetteer()
     tables = data_dir / "reference"
     if reference and (tables / PCODES_FILE).exists():

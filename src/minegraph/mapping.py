@@ -108,7 +108,7 @@ def new_graph() -> Graph:
     graph = Graph()
     for prefix, namespace in (("mg", MG), ("oa", OA), ("schema", SCHEMA), ("geo", GEO), ("prov", PROV),
                               ("skos", SKOS), ("dcterms", DCTERMS), ("time", TIME), ("wd", WD)):
-        graph.bind(prefix, namespace)
+        graph.bind(prefix, namespace, override=True, replace=True)
     return graph
 
 

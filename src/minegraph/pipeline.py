@@ -14,12 +14,13 @@ from rdflib.namespace import DCTERMS
 from minegraph import aggregates
 from minegraph.errors import InputError, ValidationFailed
 from minegraph.gate import ValidationReport, reference_graph, referenced_subgraph, validate
-from minegraph.mapping import Index, Mapped, map_agents, map_places, map_source, place_index, source_graph_iri
+from minegraph.gazetteer import Gazetteer
 from minegraph.gazetteer import load as load_gazetteer
-from minegraph.records import Agent, Place, SourceRecords, read_agents, read_source
+from minegraph.mapping import Index, Mapped, map_agents, map_places, map_source, place_index, source_graph_iri
+from minegraph.records import Agent, Place, SourceRecords, read_agents, read_places, read_source
 from minegraph.resources import concepts_graph, ontology_graph
 from minegraph.settings import Settings
-from minegraph.store import Store
+from minegraph.store import Store, open_configured
 from minegraph.store.embedded import EmbeddedStore
 from minegraph.tombstones import tombstones_graph_iri
 from minegraph.vocab import MG, graph_iri, sparql_prefixes
@@ -67,18 +68,35 @@ def source_files(paths: Iterable[Path]) -> list[Path]:
 def load_data(data_dir: Path, base: str, sources: Iterable[Path] | None = None) -> DataSet:
     """Read places, agents and source files of ``data_dir`` and map them to RDF."""
     places_file, agents_file = data_dir / "places.yaml", data_dir / "agents.yaml"
-    # The full gazetteer (data/reference) joins the places graph once the fast SHACL path lands;
-    # with pyshacl alone its 3,000 places cost ~30 s per build. Curated places only until then.
-    gazetteer = load_gazetteer(data_dir, reference=False)
+    gazetteer = load_gazetteer(data_dir)
     places = tuple(gazetteer.places.values())
+    index = place_index(places, base, gazetteer.aliases)
     agents = read_agents(agents_file)
-    dataset = DataSet(map_places(places, base, str(places_file)), map_agents(agents, base, str(agents_file)))
-    files = source_files([data_dir / "sources"]) if sources is None else list(sources)
-    for path in files:
-        records = read_source(path)
+    records_list = [read_source(path) for path in
+                    (source_files([data_dir / "sources"]) if sources is None else list(sources))]
+    named: set[str] = set()
+    for records in records_list:
         check_references(records, places, agents, gazetteer.aliases)
-        dataset.sources.append(map_source(records, base, place_index(places, base, gazetteer.aliases)))
+        named |= {i.place for i in records.incidents} | {s.area for s in records.statements if s.area}
+    published = published_places(gazetteer, named, curated=read_places(places_file))
+    dataset = DataSet(map_places(published, base, str(places_file)), map_agents(agents, base, str(agents_file)))
+    dataset.sources.extend(map_source(records, base, index) for records in records_list)
     return dataset
+
+
+def published_places(gazetteer: Gazetteer, named: set[str], curated: tuple[Place, ...]) -> tuple[Place, ...]:
+    """The places the places graph publishes: the curated ones, those records name, and every place that
+    contains them. The rest of the gazetteer serves reconciliation (``minegraph places``) and ingest; it is
+    published on demand (``minegraph places export``), not as thousands of documents per release."""
+    wanted = [gazetteer.aliases.get(place_id, place_id) for place_id in named | {p.id for p in curated}]
+    chosen: dict[str, Place] = {}
+    while wanted:
+        place = gazetteer.places.get(wanted.pop())
+        if place is not None and place.id not in chosen:
+            chosen[place.id] = place
+            if place.parent:
+                wanted.append(place.parent)
+    return tuple(chosen.values())
 
 
 def check_references(records: SourceRecords, places: tuple[Place, ...], agents: tuple[Agent, ...],
@@ -111,8 +129,30 @@ def validate_dataset(dataset: DataSet, progress: Progress | None = None) -> Vali
         if progress:
             progress(f"validating {mapped.graph_iri} ({len(mapped.graph)} triples)")
         reference = base_reference + referenced_subgraph(mapped.graph, context)
-        report.extend(validate(mapped.graph, reference=reference, index=mapped.index, redact=redact))
+        if len(mapped.graph) > FAST_GATE_TRIPLES:
+            report.extend(_fast_validate(mapped, reference, redact))
+        else:
+            report.extend(validate(mapped.graph, reference=reference, index=mapped.index, redact=redact))
     report.extend(dataset_checks(dataset))
+    return report
+
+
+#: Graphs larger than this (the gazetteer, big sources) go through the fast gate, which reports the same
+#: results as pyshacl on every shapes fixture (tests/test_ingest_gate.py); smaller ones through pyshacl.
+FAST_GATE_TRIPLES = 5_000
+
+
+def _fast_validate(mapped: Mapped, reference: Graph, redact: tuple[str, ...]) -> ValidationReport:
+    from minegraph.gate import privacy_check
+    from minegraph.ingest.validate import base_reference_text, validate_ntriples
+
+    extra = Graph()
+    extra += reference
+    extra -= ontology_graph()
+    extra -= concepts_graph()
+    reference_text = base_reference_text() + (extra.serialize(format="nt") if len(extra) else "")
+    report = validate_ntriples(mapped.graph.serialize(format="nt"), reference_text, locate=mapped.index.records)
+    report.results.extend(privacy_check(mapped.graph, redact, mapped.index))
     return report
 
 
@@ -168,9 +208,11 @@ def build(settings: Settings, progress: Progress | None = None, store: Store | N
     }
     graphs |= {str(m.graph_iri): m.graph for m in (dataset.places, dataset.agents, *dataset.sources)}
     own = store is None
-    target = store if store is not None else EmbeddedStore(settings.store)
+    target = store if store is not None else open_configured(settings)
     try:
-        say(f"writing {len(graphs)} graphs to {settings.store if own else 'the store'}")
+        say(f"writing {len(graphs)} graphs to {(settings.endpoint or settings.store) if own else 'the store'}")
+        places_graph = str(dataset.places.graph_iri)
+        graphs[places_graph] = keep_ingested_places(target, places_graph, dataset.places.graph)
         target.replace_graphs(graphs)
         # Derived data, refreshed after the sources it counts (stale at worst, never half-written).
         observations = aggregates.refresh(target, settings.base_uri)
@@ -178,8 +220,9 @@ def build(settings: Settings, progress: Progress | None = None, store: Store | N
         # Remember every IRI now published, so that it answers 410 (never 404) if it ever disappears.
         from minegraph.releases import record_published
         from minegraph.tombstones import now
+        from minegraph.visibility import PublicStore
 
-        record_published(settings, target, now())
+        record_published(settings, PublicStore(target, settings.base_uri), now())
         triples = len(target)
     finally:
         if own:
@@ -203,6 +246,41 @@ def _data_dir_of(paths: list[Path], default: Path) -> Path:
             if (candidate / "places.yaml").exists() and (candidate / "agents.yaml").exists():
                 return candidate
     return default
+
+
+# ------------------------------------------------------------------------------------------------------
+# places: one shared graph, so that a place named by several sources is described once
+# ------------------------------------------------------------------------------------------------------
+# (The union default graph is a bag: a triple held by two graphs would answer twice and double SUMs.)
+
+
+def keep_ingested_places(store: Store, places_graph: str, published: Graph) -> Graph:
+    """The places graph for a build: ``published`` (from data/), plus the places that ingests added and
+    data/ does not describe (their triples kept as they are)."""
+    from minegraph.ingest.run import current_triples
+
+    merged = Graph()
+    merged += published
+    described = {str(s).split("#", 1)[0] for s in published.subjects()}
+    kept = [t for t in current_triples(store, places_graph)
+            if str(getattr(t.subject, "value", "")).split("#", 1)[0] not in described]
+    if kept:
+        from pyoxigraph import RdfFormat, serialize
+
+        merged.parse(data=serialize(kept, format=RdfFormat.N_TRIPLES) or b"", format="nt")
+    return merged
+
+
+def split_places(graph: Any) -> tuple[list[str], list[str]]:
+    """The N-Triples lines of an ingested graph that describe places (and their ``#`` nodes), and the rest."""
+    place_type = f"<{RDF.type}> <{MG.Place}>"
+    places = {line.split(" ", 1)[0][1:-1] for line in graph.lines if place_type in line}
+    ours: list[str] = []
+    rest: list[str] = []
+    for line in graph.lines:
+        subject = line.split(" ", 1)[0][1:-1].split("#", 1)[0]
+        (ours if subject in places else rest).append(line)
+    return ours, rest
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -248,11 +326,18 @@ def ingest(
     if on_error not in ON_ERROR:
         raise InputError(f"--on-error must be one of {', '.join(ON_ERROR)}", value=on_error)
     say = progress or (lambda message: None)
-    reference = reference_text(settings)
     own = store is None
     target = store if store is not None else EmbeddedStore(settings.store)
     results = []
     try:
+        # the reference: ontology, concepts, curated places and agents, and the places the store holds
+        from pyoxigraph import RdfFormat, serialize
+
+        from minegraph.ingest.run import current_triples
+
+        stored_places = current_triples(target, str(graph_iri(settings.base_uri, "places")))
+        reference = reference_text(settings) + (
+            (serialize(stored_places, format=RdfFormat.N_TRIPLES) or b"").decode("utf-8") if stored_places else "")
         for path in paths:
             say(f"reading {path}")
             ingested, table = _ingest_one(path, settings, mapping, meta, on_error, reference, say)
@@ -261,16 +346,28 @@ def ingest(
                 where = rejects_dir or (Path.cwd() if path == "-" else Path(path).resolve().parent)
                 run.write_rejects(ingested, table, where / f"{Path(ingested.source_id).name}.rejects.csv")
             tomb_iri = tombstones_graph_iri(settings.base_uri)
+            places_iri = str(graph_iri(settings.base_uri, "places"))
             old = {ingested.graph_iri: run.current_triples(target, ingested.graph_iri),
-                   tomb_iri: run.current_triples(target, tomb_iri)}
+                   tomb_iri: run.current_triples(target, tomb_iri),
+                   places_iri: run.current_triples(target, places_iri)}
+            places = None
+            if hasattr(ingested.graph, "lines"):  # tables: their places join the shared places graph
+                place_lines, rest = split_places(ingested.graph)
+                ingested.graph = type(ingested.graph)(rest)
+                places = type(ingested.graph)([f"{t} .\n" for t in old[places_iri]] + place_lines)
             before = {str(t.subject.value) for t in old[ingested.graph_iri] if isinstance(t.subject, NamedNode)}
             tombstones = run.tombstones_for(target, settings.base_uri, ingested, before, now())
             say(f"writing {len(ingested.graph):,} triples to {ingested.graph_iri}")
-            removed, added = run.write_atomically(target, {ingested.graph_iri: ingested.graph, tomb_iri: tombstones},
-                                                  old)
+            writes = {ingested.graph_iri: ingested.graph, tomb_iri: tombstones}
+            if places is not None:
+                writes[places_iri] = places
+            removed, added = run.write_atomically(target, writes, old)
             ingested.unchanged = not removed and not added
             say(f"wrote {ingested.graph_iri}: {removed:,} triple(s) removed, {added:,} added")
             results.append(ingested)
+        if any(not r.unchanged for r in results):
+            observations = aggregates.refresh(target, settings.base_uri)
+            say(f"refreshed the casualty aggregates: {observations} observation(s)")
     finally:
         if own:
             target.close()

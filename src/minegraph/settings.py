@@ -23,6 +23,13 @@ SETTINGS: tuple[tuple[str, Any, str], ...] = (
     ("max_request_bytes", 1_000_000, "Largest request body accepted (413 beyond)."),
     ("write_token", "", "Bearer token that allows writes over HTTP; empty means read-only."),
     ("max_ingest_bytes", 200_000_000, "Largest file `minegraph ingest` reads (bytes); larger files are refused."),
+    ("endpoint", "", "SPARQL 1.1 query endpoint of a remote store; empty means the embedded store."),
+    ("update_endpoint", "", "SPARQL 1.1 Update endpoint of the remote store [default: derived from endpoint]."),
+    ("store_endpoint", "", "Graph Store Protocol endpoint of the remote store [default: derived from endpoint]."),
+    ("auth", "", "Credentials for the remote store: user:password, digest:user:password or bearer:TOKEN."),
+    ("union", "auto", "How the remote store's default graph becomes the union of the graphs: auto, server, graphs."),
+    ("rate_limit", 0, "Requests a minute one client may send to /sparql (429 beyond); 0 means no limit."),
+    ("trusted_proxies", 0, "Reverse proxies in front of the server whose X-Forwarded-For names the client."),
 )
 
 
@@ -36,11 +43,23 @@ class Settings:
     max_request_bytes: int = 1_000_000
     write_token: str = ""
     max_ingest_bytes: int = 200_000_000
+    endpoint: str = ""
+    update_endpoint: str = ""
+    store_endpoint: str = ""
+    auth: str = ""
+    union: str = "auto"
+    rate_limit: int = 0
+    trusted_proxies: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_uri", normalise_base(self.base_uri))
         object.__setattr__(self, "store", Path(self.store))
         object.__setattr__(self, "data_dir", Path(self.data_dir))
+
+    @property
+    def remote(self) -> bool:
+        """Whether the data lives in a remote SPARQL store (``endpoint`` is set)."""
+        return bool(self.endpoint)
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given values, skipping those that are None."""

@@ -207,8 +207,10 @@ def emit_incidents(g: NTriplesGraph, incidents: Iterable[IncidentRow], statement
 
 def _emit_date(g: NTriplesGraph, node: str, i: IncidentRow) -> None:
     if i.year is None:
-        return
-    if i.day and i.month:
+        if i.earliest is None or i.latest is None:
+            return
+        earliest, latest = i.earliest, i.latest
+    elif i.day and i.month:
         earliest = latest = dt.date(i.year, i.month, i.day)
     else:
         earliest, latest = month_range(i.year, i.month)
@@ -222,7 +224,8 @@ def _emit_date(g: NTriplesGraph, node: str, i: IncidentRow) -> None:
     g.add(when, RDF_TYPE, f"<{TIME}DateTimeDescription>")
     unit = "unitDay" if i.day else "unitMonth" if i.month else "unitYear"
     g.add(when, f"<{TIME}unitType>", f"<{TIME}{unit}>")
-    g.add(when, f"<{TIME}year>", typed(f"{i.year:04d}", "gYear"))
+    if i.year is not None:
+        g.add(when, f"<{TIME}year>", typed(f"{i.year:04d}", "gYear"))
     if i.month:
         g.add(when, f"<{TIME}month>", typed(f"--{i.month:02d}", "gMonth"))
     if i.day:

@@ -24,6 +24,8 @@ from minegraph.settings import Settings
 from minegraph.vocab import mint_key, thing_iri
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+#: A day whose year is not known, as ISO 8601 writes it (and xsd:gMonthDay): --MM-DD.
+_MONTH_DAY = re.compile(r"^--(\d{2})-(\d{2})$")
 DROPPED = {"geo": "coordinates of harm: never published (the place is kept at admin level)"}
 KNOWN = {"event", "date", "country", "adm1", "adm2", "loc", "affected", "geo"}
 
@@ -42,7 +44,8 @@ def map_hxl_table(table: Table, source_id: str, settings: Settings) -> TableReco
         return found[0] if found else None
 
     cols = {name: column(pattern, exact) for name, pattern, exact in (
-        ("id", "#event+id", False), ("date", "#date", False), ("country", "#country+code", False),
+        ("id", "#event+id", False), ("date", "#date", True), ("start", "#date+start", False),
+        ("end", "#date+end", False), ("country", "#country+code", False),
         ("adm1_code", "#adm1+code", False), ("adm1_name", "#adm1+name", False),
         ("adm2_code", "#adm2+code", False), ("adm2_name", "#adm2+name", False), ("loc", "#loc", False),
         ("device", "#event+code", False), ("device_type", "#event+type", False),
@@ -79,17 +82,14 @@ def map_hxl_table(table: Table, source_id: str, settings: Settings) -> TableReco
             errors.append(RowError(table.file, line, None, None, f"repeats row {seen[key]} exactly (an incident "
                                    "table lists each incident once; give #event+id to tell incidents apart)"))
         seen.setdefault(key, line)
-        match = _DATE.match(cell("date"))
         year = month = day = None
-        if match:
-            year, month, day = (int(g) if g else None for g in match.groups())
-            try:
-                dt.date(year or 1, month or 1, day or 1)
-            except ValueError:
-                match = None
-        if not match:
+        earliest = latest = None
+        date_error = _read_date(cell("date"), cell("start"), cell("end"))
+        if isinstance(date_error, str):
             errors.append(RowError(table.file, line, table.columns[cols["date"] or 0] or "#date", cell("date"),
-                                   "is not a date (YYYY-MM-DD, YYYY-MM or YYYY)"))
+                                   date_error))
+        else:
+            year, month, day, earliest, latest = date_error
         place = _place(cell, by_pcode, gazetteer, out, base)
         if isinstance(place, str) and place.startswith("!"):
             errors.append(RowError(table.file, line, place.split("|")[1], place.split("|")[2], place.split("|")[3]))
@@ -120,11 +120,40 @@ def map_hxl_table(table: Table, source_id: str, settings: Settings) -> TableReco
             continue
         assert isinstance(place, str)
         iri = str(thing_iri(base, "incident", mint_key("incident", source_id, record_id)))
-        label = f"{device.replace('-', ' ').capitalize()} incident, {out.places[place].label}, {cell('date')}"
-        incident = IncidentRow(iri, line, label, place, year, month, day, device, counts["killed"], counts["injured"])
+        when = cell("date") if year else f"{dt.date(2000, month or 1, day or 1):%-d %B} (year unknown)"
+        label = f"{device.replace('-', ' ').capitalize()} incident, {out.places[place].label}, {when}"
+        incident = IncidentRow(iri, line, label, place, year, month, day, device, counts["killed"], counts["injured"],
+                               earliest=earliest, latest=latest)
         _victims(incident, cells, breakdown, source_id, record_id, base)
         out.incidents.append(incident)
     return out
+
+
+DateParts = tuple[int | None, int | None, int | None, dt.date | None, dt.date | None]
+
+
+def _read_date(text: str, start: str, end: str) -> DateParts | str:
+    """(year, month, day, earliest, latest) of a row's ``#date`` (YYYY-MM-DD, YYYY-MM, YYYY, or --MM-DD with
+    ``#date+start`` and ``#date+end``), or the reason it is refused."""
+    match = _DATE.match(text)
+    if match:
+        year, month, day = (int(g) if g else None for g in match.groups())
+        try:
+            dt.date(year or 1, month or 1, day or 1)
+        except ValueError:
+            return "is not a date (YYYY-MM-DD, YYYY-MM or YYYY)"
+        return year, month, day, None, None
+    month_day = _MONTH_DAY.match(text)
+    if not month_day:
+        return "is not a date (YYYY-MM-DD, YYYY-MM, YYYY, or --MM-DD for a day whose year is not known)"
+    try:
+        earliest, latest = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+        dt.date(2000, int(month_day.group(1)), int(month_day.group(2)))
+    except ValueError:
+        return "a day whose year is not known (--MM-DD) needs #date+start and #date+end (YYYY-MM-DD)"
+    if earliest > latest:
+        return "#date+start is after #date+end"
+    return None, int(month_day.group(1)), int(month_day.group(2)), earliest, latest
 
 
 def _place(cell: object, by_pcode: dict[str, Place], gazetteer: Gazetteer, out: TableRecords,

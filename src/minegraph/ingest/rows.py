@@ -62,6 +62,9 @@ class IncidentRow:
     injured: int
     context: str | None = None
     victims: list[VictimRow] = field(default_factory=list)
+    #: the possible dates when the year is not known (``--MM-DD`` with ``#date+start`` / ``#date+end``)
+    earliest: dt.date | None = None
+    latest: dt.date | None = None
 
 
 @dataclass

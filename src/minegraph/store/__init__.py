@@ -1,17 +1,21 @@
 """The Store protocol: everything minegraph asks of a triple store.
 
 Two implementations: :class:`~minegraph.store.embedded.EmbeddedStore` (pyoxigraph on disk, the default)
-and, for scale, a remote SPARQL 1.1 store. Query results are pyoxigraph result objects in both cases
-(``QuerySolutions``, ``QueryBoolean``, ``QueryTriples``), so callers serialize them one way.
+and, for scale, :class:`~minegraph.store.remote.RemoteStore` (any SPARQL 1.1 server). Query results are
+pyoxigraph result objects in both cases (``QuerySolutions``, ``QueryBoolean``, ``QueryTriples``), so callers
+serialize them one way. :func:`open_configured` opens the one the settings name; use it, not the classes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples, RdfFormat
 from rdflib import Graph
+
+if TYPE_CHECKING:
+    from minegraph.settings import Settings
 
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples
 
@@ -59,4 +63,20 @@ def open_store(path: str, *, read_only: bool = False) -> Store:
     return EmbeddedStore(path, read_only=read_only)
 
 
-__all__ = ["QueryResult", "Store", "open_store"]
+def open_configured(settings: Settings, *, read_only: bool = False) -> Store:
+    """The store ``settings`` name: the remote SPARQL store at ``settings.endpoint``, else the embedded one.
+
+    ``read_only`` opens the embedded store read-only (it has no meaning for a remote store).
+    """
+    if settings.endpoint:
+        from minegraph.store.remote import RemoteStore
+
+        return RemoteStore(settings.endpoint, update_endpoint=settings.update_endpoint or None,
+                           store_endpoint=settings.store_endpoint or None, auth=settings.auth,
+                           timeout=settings.query_timeout, union=settings.union)
+    from minegraph.store.embedded import EmbeddedStore
+
+    return EmbeddedStore(settings.store, read_only=read_only)
+
+
+__all__ = ["QueryResult", "Store", "open_configured", "open_store"]

@@ -10,14 +10,15 @@ from typing import Any
 
 import click
 
+from minegraph.cli_remote import remote_options, remote_settings
 from minegraph.settings import SETTINGS, Settings, env_name, load_settings
 
 
 def ensure_store(settings: Settings, echo: Any = click.echo, build_empty: bool = True) -> None:
     """Create the store; build it from ``settings.data_dir`` when it is empty (and ``build_empty``)."""
-    from minegraph.store.embedded import EmbeddedStore
+    from minegraph.store import open_configured
 
-    store = EmbeddedStore(settings.store)
+    store = open_configured(settings)
     try:
         empty = len(store) == 0
     finally:
@@ -25,7 +26,7 @@ def ensure_store(settings: Settings, echo: Any = click.echo, build_empty: bool =
     if empty and build_empty:
         from minegraph.pipeline import build
 
-        echo(f"the store at {settings.store} is empty: building it from {settings.data_dir}")
+        echo(f"the store at {settings.endpoint or settings.store} is empty: building it from {settings.data_dir}")
         result = build(settings, progress=echo)
         echo(f"built: {getattr(result, 'triples', '?')} triples")
 
@@ -98,15 +99,18 @@ def run_gunicorn(settings: Settings, options: dict[str, Any]) -> None:
 @click.option("--threads", default=8, show_default=True, type=int, help="Threads per gunicorn worker.")
 @click.option("--query-workers", type=int, help="Query processes per web worker (MINEGRAPH_QUERY_WORKERS).")
 @click.option("--no-build", is_flag=True, help="Do not build the store when it is empty.")
+@remote_options
 def serve(host: str, port: int, store: Path | None, data_dir: Path | None, query_timeout: float | None,
-          max_rows: int | None, workers: int, threads: int, query_workers: int | None, no_build: bool) -> None:
+          max_rows: int | None, workers: int, threads: int, query_workers: int | None, no_build: bool,
+          **remote: str | None) -> None:
     """Serve the store: SPARQL endpoint at /sparql, Graph Store at /store, /health and /metrics.
 
     Writes are accepted only when MINEGRAPH_WRITE_TOKEN is set, with `Authorization: Bearer <token>`.
     """
-    settings = load_settings(store=store, data_dir=data_dir, query_timeout=query_timeout, max_rows=max_rows)
+    settings = load_settings(store=store, data_dir=data_dir, query_timeout=query_timeout, max_rows=max_rows,
+                             **remote_settings(remote))
     if query_workers:
         os.environ["MINEGRAPH_QUERY_WORKERS"] = str(query_workers)
     ensure_store_in_child(settings, build=not no_build)
-    click.echo(f"serving {settings.store} at http://{host}:{port}/sparql", err=True)
+    click.echo(f"serving {settings.endpoint or settings.store} at http://{host}:{port}/sparql", err=True)
     run_gunicorn(settings, gunicorn_options(host, port, workers, threads, settings.query_timeout))

@@ -17,7 +17,9 @@ from minegraph.formats import HTML, negotiate
 
 PLAIN = "text/plain; charset=utf-8"
 JSON_TYPES = ("application/json",)
-EXPOSED = "X-Minegraph-Truncated, X-Minegraph-Row-Limit, X-Minegraph-Rows, Location"
+EXPOSED = "X-Minegraph-Truncated, X-Minegraph-Row-Limit, X-Minegraph-Rows, Location, Retry-After"
+#: Seconds a client should wait before trying again after a 503 (the store is down, slow or busy).
+RETRY_AFTER = 5
 
 
 def error_response(status: int, message: str, report: str | None = None, title: str | None = None) -> Response:
@@ -39,7 +41,10 @@ def _handle_minegraph(error: MinegraphError) -> Response:
     report = None
     if isinstance(error, ValidationFailed) and error.report is not None:
         report = error.report.text() if hasattr(error.report, "text") else str(error.report)
-    return error_response(error.status, str(error), report, type(error).__name__)
+    response = error_response(error.status, str(error), report, type(error).__name__)
+    if error.status == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
 
 
 def _handle_http(error: HTTPException) -> Response:

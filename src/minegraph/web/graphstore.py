@@ -20,6 +20,7 @@ from minegraph.errors import InputError
 from minegraph.formats import RDF_FORMATS, Format, negotiate
 from minegraph.vocab import graph_iri
 from minegraph.web.protocol import ProtocolError, media_type_of
+from minegraph.web.public import is_public_graph
 from minegraph.web.state import state
 from minegraph.web.writes import apply_write, check_token
 
@@ -99,7 +100,7 @@ def _write(target: GraphName, triples: list[Any], replace: bool) -> Response:
         return created
 
     result = apply_write(web.settings, web.locks, change, graphs=[target],
-                         lock_timeout=web.settings.query_timeout + 10)
+                         lock_timeout=web.settings.query_timeout + 10, action=f"graph-store {request.method}")
     return Response(status=201 if result.created else 204)
 
 
@@ -115,6 +116,8 @@ def graph_store() -> Response:
             if target is None:
                 raise ProtocolError("name the graph with ?graph=IRI or ?default")
             name = target.value if isinstance(target, NamedNode) else None
+            if name is not None and not is_public_graph(name):
+                return Response(f"there is no graph <{name}>\n", 404, content_type="text/plain; charset=utf-8")
             answer = web.run({"kind": "graph", "graph": name, "format": fmt.extension})
             response = Response(answer.body, answer.status, content_type=answer.media_type)
             response.headers["Vary"] = "Accept"
@@ -132,7 +135,8 @@ def graph_store() -> Response:
                 else:
                     scratch.clear_graph(DefaultGraph())
 
-            apply_write(web.settings, web.locks, drop, graphs=[doomed], lock_timeout=web.settings.query_timeout + 10)
+            apply_write(web.settings, web.locks, drop, graphs=[doomed], lock_timeout=web.settings.query_timeout + 10,
+                        action="graph-store DELETE")
             return Response(status=204)
         target = _target(required=request.method == "PUT")
         if target is None:  # POST to the service: a new graph

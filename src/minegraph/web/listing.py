@@ -24,10 +24,11 @@ PAGE_SIZE = 25
 
 def select(sparql: str) -> list[dict[str, Any]]:
     """Rows of a SELECT run in a query worker: IRIs and strings as ``str``, integers as ``int``."""
+    from minegraph.web.public import public_job
     from minegraph.web.state import state
 
-    answer = state().run({"kind": "query", "sparql": sparql_prefixes() + sparql, "results": "json",
-                          "graph": "ttl"})
+    answer = state().run(public_job({"kind": "query", "sparql": sparql_prefixes() + sparql, "results": "json",
+                                     "graph": "ttl"}))
     if answer.status != 200:
         raise StoreError(f"the page's query failed: {answer.body.decode('utf-8', 'replace')}")
     data = json.loads(answer.body)
@@ -54,7 +55,8 @@ SELECT (COUNT(DISTINCT ?i) AS ?incidents) (SUM(?k) AS ?killed) (SUM(?j) AS ?inju
     counts = select("""
 SELECT
   (COUNT(DISTINCT ?src) AS ?sources) (COUNT(DISTINCT ?place) AS ?places) (COUNT(DISTINCT ?st) AS ?statements)
-WHERE { { ?src a mg:SourceDocument } UNION { ?place a mg:Place } UNION { ?st prov:wasDerivedFrom ?d } }""")
+WHERE { { ?src a mg:SourceDocument } UNION { ?i a mg:Incident ; mg:place ?place }
+        UNION { ?st prov:wasDerivedFrom ?d } }""")
     built = select("""
 SELECT (MAX(?when) AS ?built) WHERE {
   { ?d dcterms:modified ?when } UNION { ?d prov:generatedAtTime ?when } UNION { ?d dcterms:issued ?when }
@@ -112,21 +114,25 @@ SELECT ?c ?code (SAMPLE(?l) AS ?label) WHERE {{
 
 
 def place_choices() -> list[Choice]:
-    """Every place, as a tree (depth-first, by label), keyed by its key."""
+    """The places incidents are in and the places containing them (not the whole gazetteer), as a tree
+    (depth-first, by label), keyed by their keys."""
     rows = select("""
 SELECT ?p (SAMPLE(?l) AS ?label) (SAMPLE(?parent) AS ?up) WHERE {
-  ?p a mg:Place . OPTIONAL { ?p rdfs:label ?l } OPTIONAL { ?p schema:containedInPlace ?parent } } GROUP BY ?p""")
+  ?i a mg:Incident ; mg:place/schema:containedInPlace* ?p .
+  OPTIONAL { ?p rdfs:label ?l } OPTIONAL { ?p schema:containedInPlace ?parent } } GROUP BY ?p""")
     by_parent: dict[str | None, list[dict[str, Any]]] = {}
     known = {r["p"] for r in rows}
     for row in rows:
         parent = row.get("up") if row.get("up") in known else None
         by_parent.setdefault(parent, []).append(row)
     out: list[Choice] = []
+    seen: set[str] = set()
 
     def walk(parent: str | None, depth: int) -> None:
         for row in sorted(by_parent.get(parent, []), key=lambda r: str(r.get("label") or r["p"])):
-            if any(c.iri == row["p"] for c in out):
+            if row["p"] in seen:
                 continue
+            seen.add(row["p"])
             out.append(Choice(row["p"], row["p"].rsplit("/", 1)[-1], str(row.get("label") or row["p"]), depth))
             walk(row["p"], depth + 1)
 

@@ -83,6 +83,10 @@ class StoreLocks:
                 self.pending.unlink()
             os.close(fd)
 
+    def bump(self) -> None:
+        """Record a commit that did not need the readers to step aside (a remote store)."""
+        self.generation_file.write_text(str(self.generation() + 1))
+
     def generation(self) -> int:
         try:
             return int(self.generation_file.read_text() or 0)

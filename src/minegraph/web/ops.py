@@ -1,13 +1,15 @@
-"""Operations endpoints: ``/health`` (is the store answering?) and ``/metrics`` (Prometheus text)."""
+"""Operations endpoints: ``/health`` (is the store answering?), ``/metrics`` (Prometheus text), ``/openapi.yaml``."""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from flask import Blueprint, Flask, Response, jsonify
 
 from minegraph import __version__
 from minegraph.errors import MinegraphError
+from minegraph.web.errors import RETRY_AFTER
 from minegraph.web.state import state
 
 blueprint = Blueprint("ops", __name__)
@@ -20,7 +22,9 @@ def health() -> tuple[Response, int]:
     try:
         stats = state().stats()
     except MinegraphError as error:
-        return jsonify(status="unavailable", message=str(error), version=__version__), 503
+        response = jsonify(status="unavailable", message=str(error), version=__version__)
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response, 503
     return jsonify(status="ok", version=__version__, quads=stats.get("quads", 0),
                    graphs=len(stats.get("graphs", [])), seconds=round(time.perf_counter() - started, 4)), 200
 
@@ -38,8 +42,15 @@ def metrics() -> Response:
         gauges["minegraph_store_graphs"] = ("Named graphs in the store.", len(stats.get("graphs", [])))
     except MinegraphError:
         gauges["minegraph_store_up"] = ("Whether the store answered.", 0)
-    web.metrics.timeouts = web.pool.timeouts
+    web.metrics.timeouts = web.timeouts
     return Response(web.metrics.render(gauges), mimetype="text/plain", content_type="text/plain; version=0.0.4")
+
+
+@blueprint.get("/openapi.yaml")
+def openapi() -> Response:
+    """The OpenAPI 3 description of the HTTP API outside /sparql and /store (docs/openapi.yaml)."""
+    body = (Path(__file__).parent / "openapi.yaml").read_bytes()
+    return Response(body, mimetype="application/yaml")
 
 
 def init_app(app: Flask) -> None:

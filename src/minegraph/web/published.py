@@ -20,6 +20,7 @@ from minegraph.releases import ReleaseInfo, Releases, alternates, releases_dir
 from minegraph.tombstones import TOMBSTONES_QUERY, Tombstone, tombstones_from_rows, tombstones_graph_iri
 from minegraph.vocab import normalise_base
 from minegraph.web import resource_html as html
+from minegraph.web.public import public_job
 from minegraph.web.state import state
 
 CACHE_SIZE = 4096
@@ -36,8 +37,8 @@ class PoolStore:
     def query(self, sparql: str) -> Any:
         from pyoxigraph import QueryResultsFormat, RdfFormat, parse, parse_query_results
 
-        answer = state().run({"kind": "query", "sparql": sparql, "default_graphs": None, "named_graphs": None,
-                              "base_iri": None, "results": "json", "graph": "nt"})
+        answer = state().run(public_job({"kind": "query", "sparql": sparql, "default_graphs": None,
+                                         "named_graphs": None, "base_iri": None, "results": "json", "graph": "nt"}))
         if answer.status != 200:
             raise StoreError(f"the store could not answer: {answer.body.decode('utf-8', 'replace')}")
         if answer.media_type.startswith("application/n-triples"):
@@ -65,9 +66,9 @@ class Published:
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def token(self) -> tuple[int, int, int]:
+    def token(self) -> tuple[Any, int, int]:
         """Changes whenever the store, the tombstones or the releases change."""
-        return (state().locks.generation(), _mtime(self.store_path), _mtime(self.releases.root))
+        return (state().generation(), _mtime(self.store_path), _mtime(self.releases.root))
 
     def last_modified(self) -> dt.datetime:
         stamp = max(_mtime(self.store_path), _mtime(state().locks.generation_file)) / 1e9

@@ -55,7 +55,7 @@ class _Catalogue:
         from minegraph.web.state import state
 
         web = state()
-        generation = web.locks.generation()
+        generation = web.generation()
         with self._lock:
             if self._cache is not None and self._cache[0] == generation:
                 return self._cache[1]
@@ -66,7 +66,8 @@ SELECT ?thing ?kind ?label ?alt ?pcode ?iso ?level ?parent WHERE {
     OPTIONAL { ?thing skos:altLabel ?alt } OPTIONAL { ?thing mg:pcode ?pcode } OPTIONAL { ?thing mg:iso3166 ?iso }
     OPTIONAL { ?thing schema:containedInPlace/rdfs:label ?parent } }
   UNION
-  { ?thing a mg:Incident ; rdfs:label ?label . BIND("incident" AS ?kind) OPTIONAL { ?thing mg:place/rdfs:label ?parent } }
+  { ?thing a mg:Incident ; rdfs:label ?label . BIND("incident" AS ?kind)
+    OPTIONAL { ?thing mg:place/rdfs:label ?parent } }
 }""")
         found: dict[str, dict[str, Any]] = {}
         for row in rows:
@@ -81,7 +82,8 @@ SELECT ?thing ?kind ?label ?alt ?pcode ?iso ?level ?parent WHERE {
             row = entry["row"]
             if row["kind"] == "place":
                 within = f", in {row['parent']}" if row.get("parent") else ""
-                description = f"admin level {row['level']}{within}" + (f", P-code {row['pcode']}" if row.get("pcode") else "")
+                pcode = f", P-code {row['pcode']}" if row.get("pcode") else ""
+                description = f"admin level {row['level']}{within}{pcode}"
             else:
                 description = f"incident in {row.get('parent', 'an unknown place')}"
             entities[entity_id] = Entity(entity_id, row["kind"], row["label"], tuple(entry["names"]), description,
@@ -137,7 +139,7 @@ def answer_query(query: dict[str, Any], entities: dict[str, Entity]) -> dict[str
     for prop in query.get("properties") or []:
         if isinstance(prop, dict) and isinstance(prop.get("pid"), str) and isinstance(prop.get("v"), str):
             wanted[prop["pid"]] = prop["v"].strip()
-    results = []
+    results: list[dict[str, Any]] = []
     for entity in entities.values():
         if kind and entity.kind != kind:
             continue

@@ -42,6 +42,11 @@ def run_query(store: Store, job: dict[str, Any], max_rows: int) -> Answer:
         result = store.query(job["sparql"], **options)
     except SyntaxError as error:
         return Answer(400, body=f"the query does not parse: {error}".encode())
+    return answer_for(result, job, max_rows)
+
+
+def answer_for(result: Any, job: dict[str, Any], max_rows: int) -> Answer:
+    """The answer to a query job: ``result`` (pyoxigraph results) in the negotiated format, cut at ``max_rows``."""
     if isinstance(result, QueryBoolean):
         fmt = _format(job.get("results"), RESULT_FORMATS)
         if fmt is None:

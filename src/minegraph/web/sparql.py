@@ -9,9 +9,11 @@ from flask import Blueprint, Flask, Response, current_app, render_template, requ
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF
 
+from minegraph.auth import TokenRegistry
 from minegraph.errors import QueryError
 from minegraph.formats import HTML, RDF_FORMATS, RESULT_FORMATS, Format, negotiate
 from minegraph.web.protocol import ProtocolError, SparqlRequest, inject_using, read_request
+from minegraph.web.public import is_public_graph, public_job
 from minegraph.web.state import state
 from minegraph.web.writes import apply_write, check_token
 
@@ -61,7 +63,7 @@ def _query(req: SparqlRequest) -> Response:
                            "named_graphs": req.named_graphs, "base_iri": request.base_url,
                            "results": results, "graph": graph}
     web = state()
-    answer = web.run(job)
+    answer = web.run(public_job(job))
     response = Response(answer.body, answer.status, content_type=answer.media_type)
     response.headers["Vary"] = "Accept"
     if answer.status == 200:
@@ -93,7 +95,8 @@ def _update(req: SparqlRequest) -> Response:
         except OSError as error:
             raise QueryError(f"the update could not be applied: {error}") from error
 
-    result = apply_write(web.settings, web.locks, change, lock_timeout=web.settings.query_timeout + 10)
+    result = apply_write(web.settings, web.locks, change, lock_timeout=web.settings.query_timeout + 10,
+                         action="sparql-update")
     changed = "\n".join(result.changed)
     message = f"updated {len(result.changed)} graph(s)\n{changed}\n" if result.changed else "nothing changed\n"
     return Response(message, 200, content_type="text/plain; charset=utf-8")
@@ -109,7 +112,7 @@ def service_description(fmt: Format) -> Response:
     graph.add((service, RDF.type, SD.Service))
     graph.add((service, SD.endpoint, endpoint))
     graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
-    if web.settings.write_token:
+    if TokenRegistry(web.settings).writes_enabled():
         graph.add((service, SD.supportedLanguage, SD.SPARQL11Update))
     graph.add((service, SD.feature, SD.UnionDefaultGraph))
     for name in SD_FORMATS:
@@ -119,7 +122,7 @@ def service_description(fmt: Format) -> Response:
     graph.add((dataset, RDF.type, SD.Dataset))
     graph.add((dataset, SD.defaultGraph, default))
     graph.add((default, RDF.type, SD.Graph))
-    for name in web.stats().get("graphs", []):
+    for name in filter(is_public_graph, web.stats().get("graphs", [])):
         named = BNode()
         graph.add((dataset, SD.namedGraph, named))
         graph.add((named, RDF.type, SD.NamedGraph))

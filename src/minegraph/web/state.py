@@ -1,4 +1,9 @@
-"""What the web process keeps: settings, store locks, the query worker pool (started on first use), metrics."""
+"""What the web process keeps: settings, store locks, the query worker pool (started on first use), metrics.
+
+With a remote store (``settings.endpoint``) there is no pool: jobs run against the store over HTTP
+(:mod:`minegraph.web.remote`), and what is cached about the store lasts a few seconds, since other web
+processes may write it. Nothing here is needed across requests: web processes can be added and removed freely.
+"""
 
 from __future__ import annotations
 
@@ -23,8 +28,9 @@ class WebState:
         self.locks = StoreLocks(settings.store)
         self.metrics = Metrics()
         self._pool: QueryPool | None = None
+        self._remote: Any = None
         self._lock = threading.Lock()
-        self._stats: tuple[int, dict[str, Any]] | None = None
+        self._stats: tuple[Any, dict[str, Any]] | None = None
 
     @property
     def pool(self) -> QueryPool:
@@ -37,12 +43,40 @@ class WebState:
                     atexit.register(self._pool.close)
         return self._pool
 
+    @property
+    def remote(self) -> Any:
+        """The :class:`~minegraph.web.remote.RemoteRunner` of a remote store (None for the embedded store)."""
+        if self._remote is None and self.settings.remote:
+            from minegraph.web.remote import RemoteRunner
+
+            with self._lock:
+                if self._remote is None:
+                    self._remote = RemoteRunner(self.settings)
+        return self._remote
+
+    @property
+    def timeouts(self) -> int:
+        """Queries stopped at the time limit."""
+        runner = self.remote if self.settings.remote else self._pool
+        return runner.timeouts if runner is not None else 0
+
     def run(self, job: dict[str, Any], timeout: float | None = None) -> Answer:
+        if self.settings.remote:
+            answer: Answer = self.remote.run(job, timeout)
+            return answer
         return self.pool.run(job, timeout)
+
+    def generation(self) -> Any:
+        """A token that changes whenever the store may have changed: caches key on it."""
+        if self.settings.remote:
+            from minegraph.web.remote import cache_token
+
+            return (self.locks.generation(), cache_token())
+        return self.locks.generation()
 
     def stats(self) -> dict[str, Any]:
         """Number of quads and the named graphs, cached until the next write."""
-        generation = self.locks.generation()
+        generation = self.generation()
         if self._stats is None or self._stats[0] != generation:
             answer = self.run({"kind": "stats"})
             self._stats = (generation, answer.extra)

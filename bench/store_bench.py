@@ -1,0 +1,108 @@
+"""Store benchmark: the same synthetic incidents loaded into the embedded store and into an Oxigraph server.
+
+    python bench/store_bench.py [--incidents N] [--repeat R]
+
+For each backend: the time of ``ingest`` (mapping, gate and write of one source document), the peak memory of
+the process holding the data (this process for the embedded store, the server for the remote one), and the
+median latency of a counting SPARQL query and of the description of one incident (what /doc renders).
+Rows come from bench/ingest_bench.py's generator. Nothing here is a test; docs/benchmarks.md records results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.ingest_bench import SAMPLE, synthetic  # noqa: E402
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?i a <https://w3id.org/minegraph/def/Incident> }"
+
+
+def _peak_kib(pid: int | None) -> int:
+    if pid is None:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _median_ms(call: Any, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def run(backend: str, csv_path: Path, work: Path, repeat: int) -> dict[str, Any]:
+    from minegraph.documents import description, thing_target
+    from minegraph.pipeline import ingest
+    from minegraph.settings import Settings
+    from minegraph.store import open_configured
+
+    server = None
+    endpoint = ""
+    if backend == "oxigraph-server":
+        from tests.sparql_support import free_port
+
+        port = free_port()
+        binary = Path(sys.executable).with_name("oxigraph")
+        server = subprocess.Popen([str(binary), "serve", "--location", str(work / "oxigraph"), "--bind",
+                                   f"127.0.0.1:{port}", "--union-default-graph"], stderr=subprocess.DEVNULL)
+        endpoint = f"http://127.0.0.1:{port}/query"
+        time.sleep(1.0)
+    try:
+        settings = Settings(store=work / "store", data_dir=ROOT / "data", endpoint=endpoint, query_timeout=600)
+        store = open_configured(settings)
+        started = time.perf_counter()
+        [result] = ingest([str(csv_path)], settings, mapping="colombia-victims", store=store)
+        load = time.perf_counter() - started
+        triples = len(store)
+        row = next(iter(store.query(f"SELECT ?i WHERE {{ ?i a <{settings.base_uri}def/Incident> }} LIMIT 1")))  # type: ignore[call-overload]
+        iri = row["i"].value
+        target = thing_target(settings.base_uri, "incident", iri.rsplit("/", 1)[1])
+        count_ms = _median_ms(lambda: list(store.query(COUNT)), repeat)  # type: ignore[arg-type]
+        describe_ms = _median_ms(lambda: description(store, target, settings.base_uri), repeat)
+        peak = _peak_kib(server.pid if server else None)
+        store.close()
+        return {"backend": backend, "incidents": result.incidents, "triples": triples, "load_s": round(load, 1),
+                "peak_mib": round(peak / 1024), "count_ms": round(count_ms, 1), "describe_ms": round(describe_ms, 1)}
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--incidents", type=int, default=20000, help="synthetic rows (incidents) to load")
+    parser.add_argument("--repeat", type=int, default=20, help="runs per latency measure (the median is kept)")
+    parser.add_argument("--backend", choices=["embedded", "oxigraph-server"], action="append")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_path = synthetic(Path(tmp) / "synthetic.csv", options.incidents, SAMPLE)
+        for backend in options.backend or ["embedded", "oxigraph-server"]:
+            work = Path(tmp) / backend
+            work.mkdir()
+            # each backend in its own process, so that peak memory is its own
+            code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from bench.store_bench import run; "
+                    f"from pathlib import Path; print(run({backend!r}, Path({str(csv_path)!r}), "
+                    f"Path({str(work)!r}), {options.repeat}))")
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+            print(out.stdout.strip() or out.stderr[-2000:], flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,384 @@
+"""The remote store: any SPARQL 1.1 server (Oxigraph server, Virtuoso, Fuseki, GraphDB…) over HTTP.
+
+Queries go through SPARQLWrapper (SPARQL 1.1 Protocol); the answers are parsed with pyoxigraph, so callers
+get ``QuerySolutions``, ``QueryBoolean`` and ``QueryTriples`` exactly as from the embedded store. Updates go
+through SPARQL 1.1 Update, graph uploads and downloads through the Graph Store HTTP Protocol.
+
+**Union default graph.** Two ways, chosen by ``union``:
+
+- ``"server"``: the server's default graph already is the union of its named graphs (Oxigraph server started
+  with ``--union-default-graph``). Cheapest; triples of a write in flight (staging graphs) are visible
+  for the moment between upload and move.
+- ``"graphs"``: the adapter names every data graph as ``default-graph-uri`` (SPARQL Protocol), so the
+  default graph is exactly the union of minegraph's graphs: no staging graphs, no system graphs. Needed for
+  Virtuoso (its default graph also holds its own system graphs) and for servers without a union option.
+  The list of graphs is cached for :data:`GRAPHS_TTL` seconds and refreshed after every own write.
+
+``"auto"`` (the default) picks ``"graphs"`` for Virtuoso (recognised by its ``Server`` header) and
+``"server"`` otherwise. A query that names its own dataset (``FROM``) is sent as it is.
+
+**Atomic replace.** :meth:`RemoteStore.replace_graphs` uploads each graph into a staging graph
+``urn:minegraph:staging:{time}:{uuid}`` (Graph Store PUT), then one SPARQL update moves every staging graph
+onto its target. A failure before the move drops the staging graphs; a writer that died leaves staging
+graphs that the next writer drops once they are older than :data:`STALE_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import re
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pyoxigraph import NamedNode, Quad, QueryResultsFormat, RdfFormat, Triple, parse, parse_query_results, serialize
+from pyoxigraph import Store as OxStore
+from rdflib import Graph
+from SPARQLWrapper import POST, POSTDIRECTLY, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException, Unauthorized
+
+from minegraph.errors import QueryError, StoreError
+from minegraph.store import QueryResult
+from minegraph.store.dialects import construct_as_select, page_of_select, split_prologue
+from minegraph.store.embedded import STAGING_PREFIX
+from minegraph.store.remote_http import auth_opener, derived_endpoints, error_words, http_error, parse_auth
+
+GRAPHS_TTL = 5.0
+STALE_SECONDS = 3600
+#: Graphs a Virtuoso server holds for itself: never part of the data.
+VIRTUOSO_SYSTEM = ("http://www.openlinksw.com/", "http://www.w3.org/ns/ldp#", "http://localuriqaserver/",
+                   "http://www.w3.org/2002/07/owl#")
+SOLUTIONS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.8"
+TRIPLES_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+_FROM = re.compile(r"\bFROM\s+(NAMED\s+)?<", re.IGNORECASE)
+
+
+class StoreTimeout(StoreError):
+    """The store did not answer within the time limit."""
+
+
+class RemoteStore:
+    """A SPARQL 1.1 server as a :class:`~minegraph.store.Store`."""
+
+    def __init__(self, endpoint: str, *, update_endpoint: str | None = None, store_endpoint: str | None = None,
+                 auth: str = "", timeout: float = 30.0, write_timeout: float | None = None,
+                 union: str = "auto") -> None:
+        if union not in ("auto", "server", "graphs"):
+            raise StoreError(f"union must be auto, server or graphs, not {union!r}")
+        update, graphs = derived_endpoints(endpoint)
+        self.endpoint = endpoint
+        self.update_endpoint = update_endpoint or update
+        self.store_endpoint = store_endpoint or graphs
+        self.auth = parse_auth(auth)
+        self.timeout = timeout
+        self.write_timeout = write_timeout if write_timeout is not None else max(300.0, timeout)
+        self.union = union
+        self.dialect: str | None = None  # "virtuoso", "oxigraph" or "" once the server has answered
+        self._graphs: tuple[float, list[str]] | None = None
+        self._cap: int | None = None  # the row limit the server cut a result at (Virtuoso)
+
+    # --- reading ---------------------------------------------------------------------------------------------
+    def query(self, sparql: str, *, default_graphs: Iterable[str] | None = None,
+              named_graphs: Iterable[str] | None = None, base_iri: str | None = None,
+              timeout: float | None = None) -> QueryResult:
+        """Run a query; the default graph is the union of the data graphs unless ``default_graphs`` is given."""
+        if self.dialect is None:
+            self._probe()
+        text = f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql
+        defaults = list(default_graphs) if default_graphs is not None else None
+        if defaults is None and self._union_by_graphs() and not _FROM.search(sparql):
+            defaults = self._data_graphs()
+            if not defaults:
+                defaults = ["urn:minegraph:empty"]  # no data graph: an empty default graph, not the server's
+        limit = timeout or self.timeout
+        if self.dialect == "virtuoso":
+            return self._paged(text, defaults, named_graphs, limit)
+        body, media, _cut = self._fetch(text, defaults, named_graphs, limit)
+        return _result(body, media, _is_graph_query(text))
+
+    def _fetch(self, text: str, defaults: Iterable[str] | None, named: Iterable[str] | None,
+               timeout: float) -> tuple[bytes, str, int | None]:
+        """One query over HTTP: (body, media type, the row limit the server says it cut at, if any)."""
+        wrapper = self._wrapper(text, timeout)
+        for graph in defaults or []:
+            wrapper.addDefaultGraph(graph)
+        for graph in named or []:
+            wrapper.addNamedGraph(graph)
+        triples = wrapper.queryType in ("CONSTRUCT", "DESCRIBE")
+        solutions = "application/sparql-results+json" if self.dialect == "virtuoso" else SOLUTIONS_ACCEPT
+        wrapper.addCustomHttpHeader("Accept", TRIPLES_ACCEPT if triples else solutions)
+        cut: list[int | None] = [None]
+
+        def call() -> Any:
+            response = wrapper.query().response
+            header = response.headers.get("X-SPARQL-MaxRows")
+            cut[0] = int(header) if header and header.isdigit() else None
+            return response
+
+        body, media = self._send(call, timeout)
+        if cut[0]:
+            self._cap = cut[0]
+        return body, media, cut[0]
+
+    def _paged(self, text: str, defaults: list[str] | None, named: Iterable[str] | None,
+               timeout: float) -> QueryResult:
+        """A query on Virtuoso, paged past its ResultSetMaxRows (see :mod:`minegraph.store.dialects`)."""
+        named = list(named or [])
+        as_select = construct_as_select(text)
+        graph_query = _is_graph_query(text)
+        if graph_query and as_select is None:
+            body, media, _cut = self._fetch(text, defaults, named, timeout)
+            result = _result(body, media, True)
+            triples = list(result)  # type: ignore[arg-type]
+            if self._cap and len(triples) >= self._cap:
+                raise StoreError(f"Virtuoso cut this CONSTRUCT/DESCRIBE at its ResultSetMaxRows ({self._cap}): "
+                                 "raise ResultSetMaxRows in virtuoso.ini ([SPARQL]) or page the query")
+            return _triples_result(triples)
+        select = as_select[0] if as_select else text
+        body, media, cut = self._fetch(select, defaults, named, timeout)
+        if cut:
+            document = json.loads(body)
+            bindings = document["results"]["bindings"]
+            if len(bindings) >= cut:
+                bindings = []
+                while True:
+                    page, _media, _c = self._fetch(page_of_select(select, cut, len(bindings)), defaults, named,
+                                                   timeout)
+                    rows = json.loads(page)["results"]["bindings"]
+                    if rows and bindings and rows == bindings[-len(rows):]:
+                        raise StoreError(f"the store repeats the same {cut} rows: it cannot page this query; raise "
+                                         "its result limit (Virtuoso: ResultSetMaxRows) or add LIMIT")
+                    bindings += rows
+                    if len(rows) < cut:
+                        break
+                document["results"]["bindings"] = bindings
+                body, media = json.dumps(document).encode("utf-8"), "application/sparql-results+json"
+        result = _result(body, media, False)
+        if as_select is None:
+            return result
+        s, p, o = as_select[1]
+        return _triples_result([Triple(row[s], row[p], row[o]) for row in result])  # type: ignore[union-attr]
+
+    def graphs(self) -> list[str]:
+        return sorted(g for g in self._all_graphs() if not g.startswith(STAGING_PREFIX))
+
+    def dump(self, rdf_format: RdfFormat, *, graph: str | None = None) -> bytes:
+        if graph is not None:
+            return serialize(self._graph_triples(graph), format=rdf_format) or b""
+        quads = [(t, NamedNode(g)) for g in self.graphs() for t in self._graph_triples(g)]
+        if rdf_format.supports_datasets:
+            return serialize((Quad(t.subject, t.predicate, t.object, g) for t, g in quads), format=rdf_format) or b""
+        return serialize((t for t, _g in quads), format=rdf_format) or b""
+
+    def has_graph(self, graph: str) -> bool:
+        return graph in self._all_graphs()
+
+    def __len__(self) -> int:
+        if self.dialect is None:
+            self._probe()
+        found = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._data_filter()} }}",
+                           default_graphs=[])
+        for row in found:  # type: ignore[union-attr]
+            return int(row["n"].value)
+        return 0
+
+    def close(self) -> None:
+        self._graphs = None
+
+    # --- writing ---------------------------------------------------------------------------------------------
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        text = f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql
+        wrapper = self._wrapper(text, self.write_timeout, update=True)
+        try:
+            self._send(lambda: wrapper.query().response, self.write_timeout)
+        finally:
+            self._graphs = None
+
+    def replace_graphs(self, graphs: Mapping[str, Graph | None]) -> None:
+        self._drop_stale()
+        operations: list[str] = []
+        staged: list[str] = []
+        try:
+            for target, triples in graphs.items():
+                if triples is None or len(triples) == 0:
+                    operations.append(f"DROP SILENT GRAPH <{target}>")
+                    continue
+                staging = f"{STAGING_PREFIX}{int(time.time())}:{uuid.uuid4()}"
+                staged.append(staging)
+                self._put(staging, triples.serialize(format="nt", encoding="utf-8"))
+                operations.append(f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{target}>")
+            if operations:
+                self.update(" ;\n".join(operations))
+        except StoreError:
+            self._drop(staged)
+            raise
+        finally:
+            self._graphs = None
+
+    def create_graph(self, graph: str) -> None:
+        """An empty named graph (where the server keeps empty graphs)."""
+        self.update(f"CREATE SILENT GRAPH <{graph}>")
+
+    def default_graph(self) -> bytes:
+        """The server's own default graph as N-Triples (Graph Store ``?default``; empty where unsupported)."""
+        try:
+            return self._request("GET", "default", accept="application/n-triples")
+        except StoreError:
+            return b""
+
+    def put_default_graph(self, data: bytes) -> None:
+        """Replace the server's own default graph (Graph Store ``?default``) with N-Triples ``data``."""
+        self._request("PUT", "default", data, "application/n-triples")
+
+    # --- helpers -------------------------------------------------------------------------------------------
+    def _wrapper(self, text: str, timeout: float, update: bool = False) -> SPARQLWrapper:
+        wrapper = SPARQLWrapper(self.endpoint, updateEndpoint=self.update_endpoint)
+        wrapper.setMethod(POST)
+        wrapper.setOnlyConneg(True)  # no format=xml parameters: Virtuoso would obey them over Accept
+        if update:
+            wrapper.setRequestMethod(POSTDIRECTLY)
+        wrapper.setQuery(text)
+        wrapper.setTimeout(max(1, math.ceil(timeout)))
+        if self.auth is not None:
+            scheme, user, secret = self.auth
+            if scheme == "bearer":
+                wrapper.addCustomHttpHeader("Authorization", f"Bearer {user}")
+            else:
+                wrapper.setHTTPAuth(scheme.upper())
+                wrapper.setCredentials(user, secret)
+        return wrapper
+
+    def _send(self, call: Any, timeout: float) -> tuple[bytes, str]:
+        """Run one HTTP exchange; map every failure to QueryError (400) or StoreError (503)."""
+        try:
+            response = call()
+            body = response.read()
+            headers = response.headers
+        except QueryBadFormed as error:
+            raise QueryError(f"the store refused the query: {error_words(error)}") from error
+        except Unauthorized as error:
+            raise StoreError(f"the store at {self.endpoint} refused the credentials (401): check --auth "
+                             "(MINEGRAPH_AUTH)") from error
+        except SPARQLWrapperException as error:
+            raise StoreError(f"the store at {self.endpoint} failed: {error_words(error)}") from error
+        except urllib.error.HTTPError as error:
+            raise http_error(error, self.endpoint) from error
+        except TimeoutError as error:
+            raise StoreTimeout(f"the store at {self.endpoint} did not answer within {timeout:g} s") from error
+        except (urllib.error.URLError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            if isinstance(reason, (TimeoutError, socket.timeout)):
+                raise StoreTimeout(f"the store at {self.endpoint} did not answer within {timeout:g} s") from error
+            raise StoreError(f"the store at {self.endpoint} cannot be reached: {reason}") from error
+        self._note_dialect(headers.get("Server", ""))
+        return body, (headers.get("Content-Type") or "").split(";")[0].strip().lower()
+
+    def _request(self, method: str, graph: str | None, data: bytes | None = None,
+                 content_type: str | None = None, accept: str | None = None) -> bytes:
+        """One Graph Store Protocol request on ``graph`` (an IRI, or "default")."""
+        query = "default" if graph == "default" else urllib.parse.urlencode({"graph": graph})
+        request = urllib.request.Request(f"{self.store_endpoint}?{query}", data=data, method=method)
+        if content_type:
+            request.add_header("Content-Type", content_type)
+        if accept:
+            request.add_header("Accept", accept)
+        opener = auth_opener(request, self.auth, self.store_endpoint)
+        body, _media = self._send(lambda: opener.open(request, timeout=self.write_timeout), self.write_timeout)
+        return body
+
+    def _put(self, graph: str, ntriples: bytes) -> None:
+        self._request("PUT", graph, ntriples, "application/n-triples")
+
+    def _drop(self, graphs: Iterable[str]) -> None:
+        names = list(graphs)
+        if names:
+            with contextlib.suppress(StoreError):  # else the next writer drops them (see _drop_stale)
+                self.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in names))
+
+    def _drop_stale(self) -> None:
+        limit = time.time() - STALE_SECONDS
+        stale = []
+        for graph in self._all_graphs():
+            if graph.startswith(STAGING_PREFIX):
+                stamp = graph[len(STAGING_PREFIX):].split(":", 1)[0]
+                if not stamp.isdigit() or int(stamp) < limit:
+                    stale.append(graph)
+        self._drop(stale)
+
+    def _graph_triples(self, graph: str) -> list[Any]:
+        found = self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", default_graphs=[])
+        return list(found)  # type: ignore[arg-type]
+
+    def _all_graphs(self) -> list[str]:
+        if self.dialect is None:
+            self._probe()
+        pattern = "?s ?p ?o" if self.dialect == "virtuoso" else ""
+        found = self.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {pattern} }} }}", default_graphs=[])
+        names = [row["g"].value for row in found if isinstance(row["g"], NamedNode)]  # type: ignore[union-attr]
+        return [g for g in names if not (self.dialect == "virtuoso" and g.startswith(VIRTUOSO_SYSTEM))]
+
+    def _data_graphs(self) -> list[str]:
+        now = time.monotonic()
+        if self._graphs is None or now - self._graphs[0] > GRAPHS_TTL:
+            self._graphs = (now, self.graphs())
+        return self._graphs[1]
+
+    def _data_filter(self) -> str:
+        prefixes = (STAGING_PREFIX, *(VIRTUOSO_SYSTEM if self.dialect == "virtuoso" else ()))
+        return " ".join(f'FILTER(!STRSTARTS(STR(?g), "{p}"))' for p in prefixes)
+
+    def _union_by_graphs(self) -> bool:
+        return self.union == "graphs" or (self.union == "auto" and self.dialect == "virtuoso")
+
+    def _probe(self) -> None:
+        """Learn which server this is (its ``Server`` header) with one cheap query."""
+        self.dialect = ""
+        wrapper = self._wrapper("ASK { }", self.timeout)
+        wrapper.addCustomHttpHeader("Accept", SOLUTIONS_ACCEPT)
+        try:
+            self._send(lambda: wrapper.query().response, self.timeout)
+        except StoreError:
+            self.dialect = None
+            raise
+
+    def _note_dialect(self, server: str) -> None:
+        if self.dialect in (None, ""):
+            lowered = server.lower()
+            self.dialect = "virtuoso" if "virtuoso" in lowered else "oxigraph" if "oxigraph" in lowered else ""
+
+
+def _is_graph_query(text: str) -> bool:
+    return re.match(r"\s*(CONSTRUCT|DESCRIBE)\b", split_prologue(text)[1], re.IGNORECASE) is not None
+
+
+def _triples_result(triples: Iterable[Triple]) -> QueryResult:
+    """Triples as a pyoxigraph ``QueryTriples``, the type the embedded store answers a CONSTRUCT with."""
+    scratch = OxStore()
+    scratch.extend(Quad(t.subject, t.predicate, t.object) for t in triples)
+    return scratch.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+
+
+def _result(body: bytes, media: str, triples: bool) -> QueryResult:
+    """pyoxigraph result objects from an HTTP answer."""
+    scratch = OxStore()
+    try:
+        if triples or media in ("application/n-triples", "text/turtle", "application/rdf+xml", "text/plain"):
+            fmt = RdfFormat.from_media_type(media) or RdfFormat.N_TRIPLES
+            return _triples_result(parse(body, format=fmt))
+        fmt_results = QueryResultsFormat.from_media_type(media) or QueryResultsFormat.JSON
+        parsed = parse_query_results(body, format=fmt_results)
+    except SyntaxError as error:
+        raise StoreError(f"the store answered something that does not parse as {media}: {error}") from error
+    variables = [v.value for v in getattr(parsed, "variables", [])]
+    if variables == ["__ASK_RETVAL"]:  # Virtuoso answers ASK as a one-row table
+        rows = [row[0] for row in parsed]  # type: ignore[union-attr]
+        truth = bool(rows) and rows[0] is not None and rows[0].value not in ("0", "false")
+        return scratch.query("ASK { }" if truth else "ASK { FILTER(false) }")
+    return parsed

@@ -1,0 +1,66 @@
+"""The public dataset as the web process sees it: every query job of a public route goes through :func:`public_job`.
+
+The list of named graphs is read through the query workers and kept until the store changes (a write through
+the server bumps the generation; a CLI build or ingest changes the store directory). A stale list can only
+hide a new graph for a moment, never show a restricted one: restricted graphs are filtered by their IRI.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+from minegraph.errors import StoreError
+from minegraph.visibility import GRAPHS_QUERY, is_restricted, public_dataset
+
+_LOCK = threading.Lock()
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+def all_graphs() -> list[str]:
+    """Every named graph of the store (restricted ones included: for filtering, never for showing)."""
+    from flask import current_app
+
+    from minegraph.web.state import state
+
+    web = state()
+    key = (web.generation(), _mtime(Path(web.settings.store)))
+    cache: dict[str, Any] = current_app.extensions.setdefault("minegraph.public", {})
+    with _LOCK:
+        found = cache.get("graphs")
+        if found is not None and found[0] == key:
+            return list(found[1])
+    answer = web.run({"kind": "query", "sparql": GRAPHS_QUERY, "default_graphs": None, "named_graphs": None,
+                      "base_iri": None, "results": "json", "graph": None})
+    if answer.status != 200:
+        raise StoreError(f"the store could not list its graphs: {answer.body.decode('utf-8', 'replace')}")
+    graphs = sorted(b["g"]["value"] for b in json.loads(answer.body)["results"]["bindings"] if b["g"]["type"] == "uri")
+    with _LOCK:
+        cache["graphs"] = (key, graphs)
+    return list(graphs)
+
+
+def public_job(job: dict[str, Any]) -> dict[str, Any]:
+    """``job`` with its dataset narrowed to the public graphs (a requested dataset minus restricted graphs)."""
+    from minegraph.web.state import state
+
+    if job.get("kind") != "query":
+        return job
+    default, named = public_dataset(all_graphs(), state().settings.base_uri, job.get("default_graphs"),
+                                    job.get("named_graphs"))
+    return {**job, "default_graphs": default, "named_graphs": named}
+
+
+def is_public_graph(iri: str) -> bool:
+    """Whether a public route may show the graph ``iri``."""
+    from minegraph.web.state import state
+
+    return not is_restricted(iri, state().settings.base_uri)

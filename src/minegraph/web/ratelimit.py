@@ -1,0 +1,91 @@
+"""Per-client rate limiting of ``/sparql``: a token bucket per client address, ``429`` with ``Retry-After``.
+
+``settings.rate_limit`` is the number of requests a client may make per minute (0: no limit); a client may
+spend them in a burst. The client is the connecting address, or — behind ``settings.trusted_proxies``
+reverse proxies — the address that many hops back in ``X-Forwarded-For`` (the entries a client could forge
+are never used). The buckets live in the web process: with several gunicorn workers each keeps its own.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask import Flask, Response, current_app, request
+
+MAX_CLIENTS = 50_000
+LIMITED_PATHS = ("/sparql",)
+
+
+class RateLimiter:
+    """Token buckets of ``per_minute`` requests, one per client, the least recently seen dropped first."""
+
+    def __init__(self, per_minute: int, *, clock: Callable[[], float] = time.monotonic,
+                 max_clients: int = MAX_CLIENTS) -> None:
+        self.capacity = float(per_minute)
+        self.refill = per_minute / 60.0
+        self.clock = clock
+        self.max_clients = max_clients
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, client: str) -> float:
+        """0 if ``client`` may go ahead (and count it), else the seconds until it may."""
+        now = self.clock()
+        with self._lock:
+            tokens, last = self._buckets.pop(client, (self.capacity, now))
+            tokens = min(self.capacity, tokens + (now - last) * self.refill)
+            wait = 0.0
+            if tokens >= 1.0:
+                tokens -= 1.0
+            else:
+                wait = (1.0 - tokens) / self.refill
+            self._buckets[client] = (tokens, now)
+            while len(self._buckets) > self.max_clients:
+                self._buckets.popitem(last=False)
+        return wait
+
+
+def client_address(environ: Mapping[str, Any], trusted_proxies: int) -> str:
+    """The client's address: the peer, or the address ``trusted_proxies`` hops back in X-Forwarded-For.
+
+    The address as the socket saw it is used even when ``ProxyFix`` has rewritten ``REMOTE_ADDR``.
+    """
+    original = environ.get("werkzeug.proxy_fix.orig") or {}
+    peer = str(original.get("REMOTE_ADDR") or environ.get("REMOTE_ADDR") or "unknown")
+    if trusted_proxies <= 0:
+        return peer
+    forwarded = original.get("HTTP_X_FORWARDED_FOR", environ.get("HTTP_X_FORWARDED_FOR")) or ""
+    hops = [part.strip() for part in str(forwarded).split(",") if part.strip()]
+    if len(hops) < trusted_proxies:
+        return peer
+    return hops[-trusted_proxies]
+
+
+def _limit() -> Response | None:
+    limiter: RateLimiter | None = current_app.extensions.get("minegraph.ratelimit")
+    if limiter is None or request.path not in LIMITED_PATHS or request.method == "OPTIONS":
+        return None
+    settings = current_app.extensions["minegraph"].settings
+    wait = limiter.take(client_address(request.environ, settings.trusted_proxies))
+    if not wait:
+        return None
+    from minegraph.web.errors import error_response
+
+    seconds = max(1, math.ceil(wait))
+    response = error_response(429, f"too many requests: this server answers at most {settings.rate_limit} "
+                                   f"queries a minute from one client; try again in {seconds} s",
+                              title="Too Many Requests")
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    settings = app.extensions["minegraph"].settings
+    if settings.rate_limit > 0:
+        app.extensions["minegraph.ratelimit"] = RateLimiter(settings.rate_limit)
+    app.before_request(_limit)

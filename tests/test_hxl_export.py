@@ -1,0 +1,105 @@
+"""The HXL export for HDX: it reads back through our own HXL importer to the same counts."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from minegraph.cli import main
+from minegraph.hxl_export import SMALL_CELL, aggregates_csv, read_incidents
+from minegraph.mapping import source_graph_iri
+from minegraph.pipeline import build
+from minegraph.settings import Settings
+from minegraph.store.embedded import EmbeddedStore
+from minegraph.vocab import sparql_prefixes
+
+from .conftest import BASE, DATA
+from .test_aggregates import _add_fictional_source
+
+COUNTS = """
+SELECT ?pcode (SUM(?k) AS ?killed) (SUM(?j) AS ?injured) WHERE {
+  GRAPH <%s> { ?i a mg:Incident ; mg:killedCount ?k ; mg:injuredCount ?j ; mg:place ?place }
+  ?place mg:pcode ?pcode .
+} GROUP BY ?pcode ORDER BY ?pcode"""
+
+
+def _counts(store_path: Path, source_id: str) -> list[tuple[str, str, str]]:
+    store = EmbeddedStore(store_path, read_only=True)
+    try:
+        rows = store.query(sparql_prefixes() + COUNTS % source_graph_iri(BASE, source_id))
+        return [(r["pcode"].value, r["killed"].value, r["injured"].value) for r in rows]  # type: ignore[union-attr]
+    finally:
+        store.close()
+
+
+def test_export_reads_back_to_the_same_counts(runner: CliRunner, tmp_path: Path) -> None:
+    original = Settings(store=tmp_path / "a" / "store", data_dir=DATA, base_uri=BASE)
+    build(original)
+    out = tmp_path / "export"
+    result = runner.invoke(main, ["export", "--format", "hxl", "--store", str(original.store), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader((out / "incidents.csv").read_text(encoding="utf-8").splitlines()))
+    assert rows[1][:4] == ["#event+id", "#date", "#date+start", "#date+end"]
+    assert {r[1] for r in rows[2:]} == {"--04-06"}, "the year is not invented in the export either"
+
+    # ingest the export as a new source into a second store built from the same data/
+    copy = Settings(store=tmp_path / "b" / "store", data_dir=DATA, base_uri=BASE)
+    build(copy)
+    meta = tmp_path / "meta.yaml"
+    meta.write_text(yaml.safe_dump({"id": "hxl-roundtrip", "title": "minegraph HXL export", "type": "dataset",
+                                    "language": "en", "publisher": "news-az", "retrieved": "2026-11-27"}))
+    ingested = runner.invoke(main, ["ingest", "--store", str(copy.store), "--data", str(DATA), "--meta", str(meta),
+                                    str(out / "incidents.csv")])
+    assert ingested.exit_code == 0, ingested.output
+    assert _counts(copy.store, "hxl-roundtrip") == _counts(original.store, "newsaz-ombudsperson-april-6") == [
+        ("AZ60500001", "1", "1"), ("AZ60900001", "0", "3")]
+    # the dates came back as they were: 6 April, year unknown, within the same range
+    store = EmbeddedStore(copy.store, read_only=True)
+    try:
+        dates = {(r["e"].value, r["l"].value, r["p"].value) for r in store.query(sparql_prefixes() + """
+            SELECT ?e ?l ?p WHERE { ?i a mg:Incident ; mg:earliestDate ?e ; mg:latestDate ?l ;
+                                       mg:datePrecision/skos:notation ?p }""")}  # type: ignore[union-attr]
+    finally:
+        store.close()
+    assert dates == {("2020-04-06", "2026-04-06", "day-unknown-year")}
+    assert _triples_in_two_graphs(copy.store) == [], "the union default graph would count them twice"
+
+
+def _triples_in_two_graphs(store_path: Path) -> list[object]:
+    store = EmbeddedStore(store_path, read_only=True)
+    try:
+        return list(store.query("""SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?s ?p ?o
+                                   HAVING (COUNT(DISTINCT ?g) > 1) LIMIT 5"""))  # type: ignore[arg-type]
+    finally:
+        store.close()
+
+
+def test_aggregates_suppress_small_breakdown_cells_and_say_so(tmp_path: Path, data_copy: Path) -> None:
+    _add_fictional_source(data_copy)
+    settings = Settings(store=tmp_path / "store", data_dir=data_copy, base_uri=BASE)
+    build(settings)
+    store = EmbeddedStore(settings.store, read_only=True)
+    try:
+        text, suppressed = aggregates_csv(read_incidents(store), store)
+    finally:
+        store.close()
+    rows = list(csv.reader(text.splitlines()))
+    assert rows[1][-1] == "#meta+suppressed"
+    assert rows[2][:6] == ["AZE", "AZ60900001", "Aghdam District", "2006-01", "2", "6"]
+    # no sex or age is recorded in the fictional victims: zero cells are not small cells
+    assert rows[2][6:9] == ["0", "0", "0"] and suppressed == 0
+    assert all(not cell or int(cell) == 0 or int(cell) >= SMALL_CELL for cell in rows[2][6:9])
+
+
+def test_hdx_metadata_states_the_rule(runner: CliRunner, built_settings: Settings, tmp_path: Path) -> None:
+    out = tmp_path / "export"
+    assert runner.invoke(main, ["export", "--store", str(built_settings.store), "-o", str(out)]).exit_code == 0
+    metadata = json.loads((out / "hdx-metadata.json").read_text(encoding="utf-8"))
+    assert metadata["license_id"] == "cc-by" and {"name": "aze"} in metadata["groups"]
+    assert f"fewer than {SMALL_CELL}" in metadata["caveats"]
+    assert metadata["dataset_date"].startswith("[2020-04-06")
+    assert "Musazada" not in (out / "incidents.csv").read_text(encoding="utf-8")

@@ -1,0 +1,250 @@
+"""One contract, every store: the embedded pyoxigraph store and real SPARQL servers behind RemoteStore.
+
+Stores: ``embedded``; ``oxigraph`` (Oxigraph server with ``--union-default-graph``, union by the server);
+``oxigraph-graphs`` (Oxigraph server without it: the adapter names the graphs, ``union="graphs"``);
+``virtuoso`` (Virtuoso 7 with a result limit of 100 rows, so the adapter must page). Virtuoso is skipped
+only where its Debian package is not installed (.ci/run installs it).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, QueryTriples, RdfFormat, parse
+from rdflib import Graph, Literal, URIRef
+
+from minegraph.errors import QueryError, StoreError
+from minegraph.settings import Settings
+from minegraph.store import Store, open_configured
+from minegraph.store.embedded import STAGING_PREFIX, EmbeddedStore
+from minegraph.store.remote import RemoteStore, StoreTimeout
+from tests.store_servers import SparqlServer, oxigraph_server, virtuoso_available, virtuoso_server
+
+EX = "http://example.org/"
+G1, G2 = f"{EX}graph/one", f"{EX}graph/two"
+KINDS = ["embedded", "oxigraph", "oxigraph-graphs", "virtuoso"]
+
+
+def _skip_virtuoso() -> None:
+    if os.environ.get("MINEGRAPH_REQUIRE_VIRTUOSO"):  # CI (.ci/run) installs it: there, missing is a failure
+        pytest.fail("Virtuoso is required (MINEGRAPH_REQUIRE_VIRTUOSO) but virtuoso-t is not installed")
+    pytest.skip("Virtuoso is not installed (apt-get install virtuoso-opensource-7-bin)")
+
+
+def graph(*pairs: tuple[str, str], predicate: str = "label") -> Graph:
+    found = Graph()
+    for subject, value in pairs:
+        found.add((URIRef(f"{EX}{subject}"), URIRef(f"{EX}{predicate}"), Literal(value)))
+    return found
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, SparqlServer]]:
+    started: dict[str, SparqlServer] = {}
+    try:
+        started["oxigraph"] = oxigraph_server(tmp_path_factory.mktemp("oxigraph")).start()
+        started["oxigraph-graphs"] = oxigraph_server(tmp_path_factory.mktemp("oxigraph-plain"), union=False).start()
+        if virtuoso_available():
+            started["virtuoso"] = virtuoso_server(tmp_path_factory.mktemp("virtuoso"))
+        yield started
+    finally:
+        for server in started.values():
+            server.stop()
+
+
+@pytest.fixture(params=KINDS)
+def store(request: pytest.FixtureRequest, servers: dict[str, SparqlServer], tmp_path: Path) -> Iterator[Store]:
+    kind = request.param
+    if kind == "embedded":
+        opened: Store = EmbeddedStore(tmp_path / "store")
+    else:
+        if kind not in servers:
+            _skip_virtuoso()
+        opened = RemoteStore(servers[kind].endpoint, timeout=20,
+                             union="graphs" if kind == "oxigraph-graphs" else "auto")
+        opened.replace_graphs({g: None for g in opened.graphs()})  # a clean store for every test
+    yield opened
+    opened.close()
+
+
+def values(result: object, name: str = "v") -> list[str]:
+    assert isinstance(result, QuerySolutions)
+    return sorted(str(row[name].value) for row in result)
+
+
+def test_replace_graphs_and_list_them(store: Store) -> None:
+    store.replace_graphs({G1: graph(("a", "one"), ("b", "two")), G2: graph(("c", "three"))})
+    assert store.graphs() == [G1, G2]
+    assert len(store) == 3
+    store.replace_graphs({G1: graph(("a", "uno")), G2: None})
+    assert store.graphs() == [G1]
+    assert values(store.query(f"SELECT ?v WHERE {{ ?s <{EX}label> ?v }}")) == ["uno"]
+
+
+def test_default_graph_is_the_union_of_the_graphs(store: Store) -> None:
+    store.replace_graphs({G1: graph(("a", "one")), G2: graph(("b", "two"))})
+    assert values(store.query(f"SELECT ?v WHERE {{ ?s <{EX}label> ?v }}")) == ["one", "two"]
+    assert values(store.query(f"SELECT ?v WHERE {{ ?s <{EX}label> ?v }}", default_graphs=[G2])) == ["two"]
+    named = store.query(f"SELECT ?v WHERE {{ GRAPH ?g {{ ?s <{EX}label> ?v }} }}", named_graphs=[G1],
+                        default_graphs=[])
+    assert values(named) == ["one"]
+
+
+def test_result_types_are_pyoxigraph_types(store: Store) -> None:
+    store.replace_graphs({G1: graph(("a", "one"))})
+    yes, no = store.query(f"ASK {{ <{EX}a> ?p ?o }}"), store.query(f"ASK {{ <{EX}zz> ?p ?o }}")
+    assert isinstance(yes, QueryBoolean) and bool(yes) and isinstance(no, QueryBoolean) and not bool(no)
+    triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    assert isinstance(triples, QueryTriples)
+    assert [t.object.value for t in triples] == ["one"]
+    assert isinstance(store.query("SELECT * WHERE { ?s ?p ?o }"), QuerySolutions)
+
+
+def test_base_iri_resolves_relative_iris(store: Store) -> None:
+    store.replace_graphs({G1: graph(("a", "one"))})
+    assert bool(store.query("ASK { <a> ?p ?o }", base_iri=EX))
+
+
+def test_update_is_applied(store: Store) -> None:
+    store.replace_graphs({G1: graph(("a", "one"))})
+    store.update(f'INSERT DATA {{ GRAPH <{G2}> {{ <{EX}b> <{EX}label> "two" }} }}')
+    store.update(f'DELETE DATA {{ GRAPH <{G1}> {{ <{EX}a> <{EX}label> "one" }} }}')
+    assert values(store.query(f"SELECT ?v WHERE {{ ?s <{EX}label> ?v }}")) == ["two"]
+    assert G2 in store.graphs()
+
+
+def test_dump_whole_and_one_graph(store: Store) -> None:
+    store.replace_graphs({G1: graph(("a", "one")), G2: graph(("b", "two"))})
+    quads = list(parse(store.dump(RdfFormat.N_QUADS), format=RdfFormat.N_QUADS))
+    assert sorted((q.graph_name.value, q.object.value) for q in quads) == [(G1, "one"), (G2, "two")]  # type: ignore[union-attr]
+    triples = list(parse(store.dump(RdfFormat.N_TRIPLES, graph=G2), format=RdfFormat.N_TRIPLES))
+    assert [t.object.value for t in triples] == ["two"]
+
+
+def test_results_past_the_server_row_limit_are_all_returned(store: Store) -> None:
+    many = graph(*((f"s{i}", str(i)) for i in range(250)))
+    store.replace_graphs({G1: many})
+    assert len(values(store.query(f"SELECT ?v WHERE {{ ?s <{EX}label> ?v }}"))) == 250
+    assert len(values(store.query(f"SELECT ?v WHERE {{ ?s <{EX}label> ?v }} LIMIT 120"))) == 120
+    assert len(list(store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"))) == 250  # type: ignore[arg-type]
+    assert len(list(parse(store.dump(RdfFormat.N_TRIPLES, graph=G1), format=RdfFormat.N_TRIPLES))) == 250
+
+
+def test_a_bad_query_is_a_query_error(store: Store) -> None:
+    with pytest.raises(QueryError):
+        store.query("SELECT WHERE nonsense")
+
+
+def test_open_configured_picks_the_store(tmp_path: Path, servers: dict[str, SparqlServer]) -> None:
+    embedded = open_configured(Settings(store=tmp_path / "store"))
+    assert isinstance(embedded, EmbeddedStore)
+    embedded.close()
+    remote = open_configured(Settings(store=tmp_path / "none", endpoint=servers["oxigraph"].endpoint))
+    assert isinstance(remote, RemoteStore) and remote.store_endpoint.endswith("/store")
+    assert not (tmp_path / "none").exists()  # a remote store never touches the local disk
+
+
+# --- remote only: atomic writes, failures ------------------------------------------------------------------
+
+@pytest.fixture(params=["oxigraph", "oxigraph-graphs", "virtuoso"])
+def remote_store(request: pytest.FixtureRequest, servers: dict[str, SparqlServer]) -> Iterator[RemoteStore]:
+    if request.param not in servers:
+        _skip_virtuoso()
+    opened = RemoteStore(servers[request.param].endpoint, timeout=20,
+                         union="graphs" if request.param == "oxigraph-graphs" else "auto")
+    opened.replace_graphs({g: None for g in opened.graphs()})
+    yield opened
+
+
+def _staging(store: RemoteStore) -> list[str]:
+    return [g for g in store._all_graphs() if g.startswith(STAGING_PREFIX)]
+
+
+def test_a_failed_replace_leaves_no_partial_graph(remote_store: RemoteStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    remote_store.replace_graphs({G1: graph(("a", "old"))})
+    real_put, calls = remote_store._put, []
+
+    def failing_put(name: str, data: bytes) -> None:
+        calls.append(name)
+        if len(calls) == 2:
+            raise StoreError("the store went away mid-write")
+        real_put(name, data)
+
+    monkeypatch.setattr(remote_store, "_put", failing_put)
+    with pytest.raises(StoreError):
+        remote_store.replace_graphs({G1: graph(("a", "new")), G2: graph(("b", "new"))})
+    assert remote_store.graphs() == [G1]
+    assert values(remote_store.query(f"SELECT ?v WHERE {{ ?s <{EX}label> ?v }}")) == ["old"]
+    assert _staging(remote_store) == []
+
+
+def test_stale_staging_graphs_are_dropped_and_never_seen(remote_store: RemoteStore) -> None:
+    stale = f"{STAGING_PREFIX}{int(time.time()) - 7200}:crashed"
+    remote_store._put(stale, b'<http://example.org/x> <http://example.org/label> "half" .\n')
+    assert stale not in remote_store.graphs()
+    remote_store.replace_graphs({G1: graph(("a", "one"))})
+    assert _staging(remote_store) == []
+
+
+def test_unreachable_store_is_a_store_error() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    store = RemoteStore(f"http://127.0.0.1:{port}/query", timeout=2)
+    with pytest.raises(StoreError, match="cannot be reached"):
+        store.query("ASK {}")
+    assert StoreError.status == 503
+
+
+def test_a_silent_store_times_out() -> None:
+    with socket.socket() as sock:  # accepts connections (backlog) but never answers
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        store = RemoteStore(f"http://127.0.0.1:{sock.getsockname()[1]}/query", timeout=1)
+        started = time.monotonic()
+        with pytest.raises(StoreTimeout, match="did not answer within 1 s"):
+            store.query("ASK {}")
+        assert time.monotonic() - started < 10
+
+
+def test_virtuoso_system_graphs_are_not_data(servers: dict[str, SparqlServer]) -> None:
+    if "virtuoso" not in servers:
+        _skip_virtuoso()
+    store = RemoteStore(servers["virtuoso"].endpoint)
+    store.replace_graphs({g: None for g in store.graphs()})
+    assert store.graphs() == [] and len(store) == 0
+    assert values(store.query("SELECT ?v WHERE { ?s ?p ?v }")) == []
+    assert store.dialect == "virtuoso" and store._union_by_graphs()
+
+
+def test_auth_is_sent(monkeypatch: pytest.MonkeyPatch) -> None:
+    from minegraph.store.remote import parse_auth
+
+    assert parse_auth("bearer:abc") == ("bearer", "abc", "")
+    assert parse_auth("user:pa:ss") == ("basic", "user", "pa:ss")
+    assert parse_auth("digest:dba:dba") == ("digest", "dba", "dba")
+    assert parse_auth("") is None
+    with pytest.raises(StoreError):
+        parse_auth("nonsense")
+    store = RemoteStore("http://127.0.0.1:1/query", auth="bearer:abc")
+    wrapper = store._wrapper("ASK {}", 5)
+    assert wrapper.customHttpHeaders["Authorization"] == "Bearer abc"
+    assert NamedNode(G1).value == G1
+
+
+def test_virtuoso_digest_auth_on_its_protected_endpoints(servers: dict[str, SparqlServer]) -> None:
+    if "virtuoso" not in servers:
+        _skip_virtuoso()
+    protected = servers["virtuoso"].endpoint.replace("/sparql", "/sparql-auth")
+    store = RemoteStore(protected, auth="digest:dba:dba", timeout=20)
+    assert store.store_endpoint.endswith("/sparql-graph-crud-auth")
+    store.replace_graphs({G1: graph(("a", "secured"))})
+    assert values(store.query(f"SELECT ?v WHERE {{ ?s <{EX}label> ?v }}")) == ["secured"]
+    store.replace_graphs({G1: None})
+    with pytest.raises(StoreError, match="credentials"):
+        RemoteStore(protected, auth="digest:dba:wrong", timeout=20).query("ASK {}")
