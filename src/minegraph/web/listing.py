@@ -118,7 +118,7 @@ def place_choices() -> list[Choice]:
     (depth-first, by label), keyed by their keys."""
     rows = select("""
 SELECT ?p (SAMPLE(?l) AS ?label) (SAMPLE(?parent) AS ?up) WHERE {
-  ?i a mg:Incident ; mg:place/schema:containedInPlace* ?p .
+  { SELECT DISTINCT ?named WHERE { ?i a mg:Incident ; mg:place ?named } } ?named schema:containedInPlace* ?p .
   OPTIONAL { ?p rdfs:label ?l } OPTIONAL { ?p schema:containedInPlace ?parent } } GROUP BY ?p""")
     by_parent: dict[str | None, list[dict[str, Any]]] = {}
     known = {r["p"] for r in rows}
