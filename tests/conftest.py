@@ -46,3 +46,18 @@ def built_store(built_settings: Settings):
     store = EmbeddedStore(built_settings.store, read_only=True)
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def web_app(built_settings: Settings):
+    """The Flask app over the store built from data/ (one query worker), as ``minegraph serve`` makes it."""
+    from minegraph.web import create_app
+
+    app = create_app(built_settings, {"TESTING": True, "QUERY_WORKERS": 1})
+    yield app
+    app.extensions["minegraph"].close()
+
+
+@pytest.fixture
+def web_client(web_app):
+    return web_app.test_client()

@@ -2,26 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
-
-from minegraph.settings import Settings
-from minegraph.web import create_app
-
-
-@pytest.fixture(scope="module")
-def app(built_settings: Settings) -> Iterator[Flask]:
-    app = create_app(built_settings, {"TESTING": True, "QUERY_WORKERS": 1})
-    yield app
-    app.extensions["minegraph"].close()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 @pytest.mark.parametrize("path", [
@@ -36,27 +18,27 @@ def client(app: Flask) -> FlaskClient:
     "/concept/../../etc/passwd",
     "/id/incident/k318zecnq29%00.ttl",
 ])
-def test_no_path_traversal(client: FlaskClient, path: str) -> None:
-    response = client.get(path)
+def test_no_path_traversal(web_client: FlaskClient, path: str) -> None:
+    response = web_client.get(path)
     assert 400 <= response.status_code < 500, (path, response.status_code)
     body = response.get_data(as_text=True)
     assert "root:" not in body and "[project]" not in body and "build-backend" not in body
 
 
 @pytest.mark.parametrize("key", ["k318zecnq29\r\nSet-Cookie: x=1", "k318zecnq29%0d%0aSet-Cookie:%20x=1"])
-def test_no_header_injection(client: FlaskClient, key: str) -> None:
-    response = client.get(f"/id/incident/{key}")
+def test_no_header_injection(web_client: FlaskClient, key: str) -> None:
+    response = web_client.get(f"/id/incident/{key}")
     assert "Set-Cookie" not in response.headers
     assert all("\n" not in value and "\r" not in value for value in response.headers.values())
 
 
-def test_format_parameter_cannot_inject_headers(client: FlaskClient) -> None:
-    response = client.get("/doc/incident/k318zecnq29?format=ttl%0d%0aX-Evil:%201")
+def test_format_parameter_cannot_inject_headers(web_client: FlaskClient) -> None:
+    response = web_client.get("/doc/incident/k318zecnq29?format=ttl%0d%0aX-Evil:%201")
     assert "X-Evil" not in response.headers
     assert response.status_code in (200, 400, 406)
 
 
-def test_script_in_a_query_parameter_is_escaped(client: FlaskClient) -> None:
-    response = client.get("/incidents?place=<script>alert(1)</script>", headers={"Accept": "text/html"})
+def test_script_in_a_query_parameter_is_escaped(web_client: FlaskClient) -> None:
+    response = web_client.get("/incidents?place=<script>alert(1)</script>", headers={"Accept": "text/html"})
     assert response.status_code == 400
     assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
