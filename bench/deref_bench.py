@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -20,24 +19,8 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait(port: int, path: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", path)
-            if conn.getresponse().status < 500:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"nothing answered on port {port}")
+from _net import free_port
+from _net import wait_for as wait
 
 
 def run(port: int, paths: list[str], clients: int, seconds: float, accept: str) -> tuple[float, int]:

@@ -19,13 +19,14 @@ import multiprocessing
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 from urllib.parse import urlencode
+
+from _net import free_port, wait_for
 
 MG = "https://w3id.org/minegraph/def/"
 MGC = "https://w3id.org/minegraph/concept/"
@@ -102,25 +103,6 @@ def load(store_dir: Path, nquads: Path) -> None:
     store.flush()
     store.optimize()
     del store
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(port: int, path: str, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            conn.request("GET", path)
-            if conn.getresponse().status < 500:
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"nothing answered on port {port}")
 
 
 def client(port: int, path: str, query: str, accept: str, seconds: float, keys: int, seed: int,
