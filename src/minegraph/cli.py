@@ -80,11 +80,13 @@ def build(store: Path | None, base_uri: str | None, data_dir: Path | None, repor
     the report is printed, nothing is written (the previous store stays as it was) and the exit code is 1.
     """
     from minegraph.pipeline import build as run_build
+    from minegraph.store.exclusive import exclusive
 
     settings = load_settings(store=store, base_uri=base_uri, data_dir=data_dir, **remote_settings(remote))
     progress = Reporter(quiet)
     try:
-        result = run_build(settings, progress)
+        with exclusive(settings):  # a server running on this store steps aside for the write
+            result = run_build(settings, progress)
     except ValidationFailed as error:
         if report_file:
             report_file.write_text(error.report.turtle(), encoding="utf-8")

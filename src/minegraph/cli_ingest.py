@@ -15,6 +15,7 @@ from minegraph.cli_remote import remote_options, remote_settings
 from minegraph.errors import MinegraphError, ValidationFailed
 from minegraph.settings import load_settings
 from minegraph.store import open_configured
+from minegraph.store.exclusive import exclusive
 
 
 class _Progress(Reporter):
@@ -54,8 +55,9 @@ def ingest(paths: tuple[str, ...], mapping: str | None, meta: Path | None, on_er
     start = time.monotonic()
     for path in paths:
         try:
-            results = run_ingest([path], settings, mapping=mapping, meta=meta, on_error=on_error,
-                                 rejects_dir=rejects_dir, progress=progress, store=target)
+            with exclusive(settings):  # a server running on this store steps aside for the write
+                results = run_ingest([path], settings, mapping=mapping, meta=meta, on_error=on_error,
+                                     rejects_dir=rejects_dir, progress=progress, store=target)
         except ValidationFailed as error:
             _summarise(error.report, limit=40)
             click.echo(f"error: {error}", err=True)
@@ -110,7 +112,9 @@ def withdraw_source(source: str, reason: str, store: Path | None, base_uri: str 
 
     settings = load_settings(store=store, base_uri=base_uri, **remote_settings(remote))
     try:
-        count = run_withdraw(source, settings, reason, store=open_configured(settings) if settings.remote else None)
+        with exclusive(settings):
+            count = run_withdraw(source, settings, reason,
+                                 store=open_configured(settings) if settings.remote else None)
     except MinegraphError as error:
         _fail(error)
         return

@@ -123,8 +123,8 @@ def write_tombstone(settings: Settings, tombstone: object) -> None:
     from pyoxigraph import NamedNode, RdfFormat
     from rdflib import Graph
 
+    from minegraph.store.locks import StoreLocks
     from minegraph.tombstones import Tombstone, add_tombstone, tombstones_graph_iri
-    from minegraph.web.locks import StoreLocks
     from minegraph.web.writes import apply_write
 
     assert isinstance(tombstone, Tombstone)

@@ -14,7 +14,7 @@ from typing import Any
 from flask import current_app
 
 from minegraph.settings import Settings
-from minegraph.web.locks import StoreLocks
+from minegraph.store.locks import StoreLocks
 from minegraph.web.metrics import Metrics
 from minegraph.web.workers import Answer, QueryPool
 

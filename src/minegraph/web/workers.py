@@ -55,7 +55,7 @@ def worker_main(conn: Connection, store_path: str, max_rows: int) -> None:
     """The loop of one worker process: open the store read-only, answer jobs, step aside for writers."""
     from pyoxigraph import Store
 
-    from minegraph.web.locks import StoreLocks
+    from minegraph.store.locks import StoreLocks
     from minegraph.web.run import run_job
 
     locks = StoreLocks(store_path)

@@ -4,7 +4,7 @@ A write (a SPARQL Update, a Graph Store PUT/POST/DELETE) is a function that chan
 pyoxigraph store holding a copy of the data. The graphs it changed are validated together with the reference
 graphs (ontology, concepts, places, agents); only if they conform are they committed, atomically, with
 :meth:`~minegraph.store.Store.replace_graphs`. Writers are serialized, and readers step aside for the commit
-(see :mod:`minegraph.web.locks`).
+(see :mod:`minegraph.store.locks`).
 
 Copying the data into the scratch store costs time linear in the store's size: fine for curated data sets,
 and writes are rare.
@@ -30,8 +30,8 @@ from minegraph.errors import ValidationFailed
 from minegraph.settings import Settings
 from minegraph.store import Store, open_configured
 from minegraph.store.embedded import EmbeddedStore
+from minegraph.store.locks import StoreLocks
 from minegraph.vocab import graph_iri
-from minegraph.web.locks import StoreLocks
 
 GraphName = NamedNode | DefaultGraph
 __all__ = ["Forbidden", "Unauthorized", "WriteResult", "apply_write", "check_token"]
