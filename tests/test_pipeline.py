@@ -110,3 +110,21 @@ def test_base_uri_is_configurable(tmp_path: Path) -> None:
     dump = _dump(settings).decode("utf-8")
     assert "<http://localhost:8080/id/incident/" in dump
     assert "https://w3id.org/minegraph/id/" not in dump
+
+
+def test_the_fast_gate_path_of_build_names_the_record_too(tmp_path: Path, data_copy: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import minegraph.pipeline
+
+    monkeypatch.setattr(minegraph.pipeline, "FAST_GATE_TRIPLES", 0)  # every graph through the fast gate
+    settings = _settings(tmp_path, data_copy)
+    build(settings)
+    _edit(data_copy, lambda d: d["incidents"][1].update(injured=-3))
+    with pytest.raises(ValidationFailed) as error:
+        build(settings)
+    assert any(v.record == "incidents[aghdam-family-injured]" and v.field == "injured"
+               for v in error.value.report.violations), error.value.report.text()
+    _edit(data_copy, lambda d: d["incidents"][2].update(label="Explosion killing Asgar Musazada"))
+    with pytest.raises(ValidationFailed) as leak:
+        build(settings)
+    assert "redaction" in leak.value.report.text() and "Musazada" not in leak.value.report.text()

@@ -262,14 +262,13 @@ def export(fmt: str, output: Path, store: Path | None, base_uri: str | None) -> 
     """
     from minegraph.hxl_export import export as write_export
     from minegraph.store.embedded import EmbeddedStore
+    from minegraph.visibility import PublicStore
 
     settings = load_settings(store=store, base_uri=base_uri)
     if not settings.store.exists():
         _fail(StoreError(f"no store at {settings.store}: run `minegraph build` first"))
     handle = EmbeddedStore(settings.store, read_only=True)
     try:
-        from minegraph.visibility import PublicStore
-
         public = PublicStore(handle, settings.base_uri)  # restricted graphs are never exported
         files = write_export(public, output, base=settings.base_uri)  # type: ignore[arg-type]
     finally:

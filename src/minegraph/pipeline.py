@@ -128,11 +128,12 @@ def validate_dataset(dataset: DataSet, progress: Progress | None = None) -> Vali
     for mapped in (dataset.places, dataset.agents, *dataset.sources):
         if progress:
             progress(f"validating {mapped.graph_iri} ({len(mapped.graph)} triples)")
-        reference = base_reference + referenced_subgraph(mapped.graph, context)
+        referenced = referenced_subgraph(mapped.graph, context)
         if len(mapped.graph) > FAST_GATE_TRIPLES:
-            report.extend(_fast_validate(mapped, reference, redact))
+            report.extend(_fast_validate(mapped, referenced, redact))
         else:
-            report.extend(validate(mapped.graph, reference=reference, index=mapped.index, redact=redact))
+            report.extend(validate(mapped.graph, reference=base_reference + referenced, index=mapped.index,
+                                   redact=redact))
     report.extend(dataset_checks(dataset))
     return report
 
@@ -142,16 +143,13 @@ def validate_dataset(dataset: DataSet, progress: Progress | None = None) -> Vali
 FAST_GATE_TRIPLES = 5_000
 
 
-def _fast_validate(mapped: Mapped, reference: Graph, redact: tuple[str, ...]) -> ValidationReport:
+def _fast_validate(mapped: Mapped, referenced: Graph, redact: tuple[str, ...]) -> ValidationReport:
+    """The fast gate over ``mapped``, with the ontology, concepts and the places/agents it points at."""
     from minegraph.gate import privacy_check
-    from minegraph.ingest.validate import base_reference_text, validate_ntriples
+    from minegraph.ingest.validate import reference_ntriples, validate_ntriples
 
-    extra = Graph()
-    extra += reference
-    extra -= ontology_graph()
-    extra -= concepts_graph()
-    reference_text = base_reference_text() + (extra.serialize(format="nt") if len(extra) else "")
-    report = validate_ntriples(mapped.graph.serialize(format="nt"), reference_text, locate=mapped.index.records)
+    report = validate_ntriples(mapped.graph.serialize(format="nt"), reference_ntriples(referenced),
+                               locate=mapped.index.records)
     report.results.extend(privacy_check(mapped.graph, redact, mapped.index))
     return report
 
