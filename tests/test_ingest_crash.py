@@ -67,3 +67,27 @@ def test_a_crash_just_after_the_write_leaves_the_new_state(tmp_path: Path, corre
     strip = b"invalidatedAtTime"  # the tombstones' time stamps differ between the two runs
     assert [line for line in dump(store).splitlines() if strip not in line] == \
         [line for line in dump(clean).splitlines() if strip not in line]
+
+
+def test_a_crash_half_way_through_a_bulk_load_is_undone_and_never_shown(tmp_path: Path) -> None:
+    """A first ingest bulk-loads its new graph under a marker: killed half-way, readers leave the half-loaded
+    graph out, and the next writer drops it, so the store is as it was before."""
+    from pyoxigraph import NamedNode, Store
+
+    from minegraph.visibility import GRAPHS_QUERY, PENDING_GRAPH
+
+    store = tmp_path / "store"
+    built = subprocess.run([sys.executable, "-m", "minegraph", "build", "--store", str(store), "--data", str(DATA)],
+                           capture_output=True, text=True, timeout=300, check=False)
+    assert built.returncode == 0, built.stderr
+    before = dump(store)
+    crashed = run(store, SAMPLE, crash_at="loading")
+    assert crashed.returncode == -9, crashed.stderr
+    reader = Store.read_only(str(store))
+    listed = {row["g"].value for row in reader.query(GRAPHS_QUERY)}  # type: ignore[union-attr]
+    marked = [q.subject.value for q in reader.quads_for_pattern(None, None, None, NamedNode(PENDING_GRAPH))]
+    del reader
+    assert len(marked) == 1 and marked[0] not in listed  # half-loaded, and hidden from readers
+    assert dump(store) == before  # opening it for writing dropped the half-loaded graph
+    assert run(store, SAMPLE).returncode == 0
+    assert dump(store) != before

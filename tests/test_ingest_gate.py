@@ -64,3 +64,35 @@ def test_fast_gate_reports_what_pyshacl_reports(fixture: Path) -> None:
 
 def test_there_are_fixtures() -> None:
     assert len(FIXTURES) > 50
+
+
+def test_the_gate_in_batches_reports_what_one_pass_reports() -> None:
+    """Batches of incidents (shared part repeated) give exactly the results of one pass over the table."""
+    from minegraph.ingest.rows import map_victim_table
+    from minegraph.ingest.run import emit_table, validate_table
+    from minegraph.ingest.sources import load_meta
+    from minegraph.ingest.spec import find_mapping, load_mapping
+    from minegraph.ingest.table import read_table
+    from minegraph.pipeline import reference_text
+    from minegraph.settings import Settings
+
+    from .conftest import BASE, DATA
+
+    sample = Path(__file__).parent / "fixtures" / "colombia" / "sample.csv"
+    table = read_table(str(sample), 10_000_000)
+    spec = load_mapping(find_mapping("colombia-victims", DATA))
+    assert spec.meta is not None
+    meta = load_meta(spec.meta)
+    records = map_victim_table(table, spec, meta.id, BASE)
+    emitted = emit_table(records, meta, BASE, table)
+    # a violation in a middle batch: an incident whose killed count is negative
+    killed_line = next(n for n in range(emitted.starts[7], emitted.starts[8])
+                       if "killedCount" in emitted.graph.lines[n])
+    emitted.graph.lines[killed_line] = emitted.graph.lines[killed_line].split('"')[0] + \
+        '"-1"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+    reference = reference_text(Settings(data_dir=DATA, base_uri=BASE))
+    whole = validate_table(emitted, reference, batch=len(emitted.starts))
+    batched = validate_table(emitted, reference, batch=3)
+    assert len(emitted.starts) > 9
+    assert not whole.conforms and whole.warnings
+    assert sorted(map(repr, batched.results)) == sorted(map(repr, whole.results))

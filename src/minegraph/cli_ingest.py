@@ -5,7 +5,9 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -19,7 +21,32 @@ from minegraph.store.exclusive import exclusive
 
 
 class _Progress(Reporter):
-    """Progress lines, and a bar while a long step runs (stderr, so stdout stays the summary)."""
+    """Progress lines, and a bar while a long step runs (stderr, so stdout stays the summary).
+
+    Bars are drawn by tqdm on a terminal only (not in logs or pipes, where the timed lines suffice).
+    """
+
+    def __init__(self, quiet: bool = False) -> None:
+        super().__init__(quiet)
+        self._bar: Any = None
+
+    def __call__(self, message: str) -> None:
+        self._close()
+        super().__call__(message)
+
+    def meter(self, what: str, total: int) -> Callable[[int], None]:
+        """A bar of ``total`` ``what`` (e.g. "incidents validated"); returns the function that advances it."""
+        from tqdm import tqdm
+
+        self._close()
+        self._bar = bar = tqdm(total=total, unit=" " + what.split()[0], desc=what.split(" ", 1)[-1], file=sys.stderr,
+                               disable=True if self.quiet else None, leave=False, dynamic_ncols=True)
+        return bar.update
+
+    def _close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
 
 @click.command()

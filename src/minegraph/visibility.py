@@ -25,8 +25,12 @@ from minegraph.vocab import normalise_base
 
 RESTRICTED_PATH = "graph/restricted/"
 STAGING_PREFIX = "urn:minegraph:staging:"
-#: Lists all named graphs (run on the whole store, by minegraph itself only).
-GRAPHS_QUERY = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"
+#: Graphs being bulk-loaded, each as ``<graph> <PENDING> "loading"`` in this private (staging) graph.
+PENDING_GRAPH = f"{STAGING_PREFIX}pending"
+PENDING = "urn:minegraph:pending"
+#: Lists all named graphs but those still loading (run on the whole store, by minegraph itself only).
+GRAPHS_QUERY = (f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ }} "
+                f"FILTER NOT EXISTS {{ GRAPH <{PENDING_GRAPH}> {{ ?g <{PENDING}> ?state }} }} }}")
 
 
 def restricted_prefix(base: str) -> str:

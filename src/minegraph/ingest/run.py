@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import os
 import signal
 from collections.abc import Callable, Mapping
@@ -22,11 +23,11 @@ from typing import Any
 from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Triple, parse, serialize
 
 from minegraph.errors import InputError, ValidationFailed
-from minegraph.gate import ValidationReport
+from minegraph.gate import Result, ValidationReport
 from minegraph.ingest.emit import NTriplesGraph, SourceMeta, emit_incidents, emit_places, emit_source, literal, typed
 from minegraph.ingest.rows import TableRecords, map_victim_table
 from minegraph.ingest.table import RowError, Table, fail_on, read_table
-from minegraph.ingest.validate import validate_ntriples
+from minegraph.ingest.validate import located, validate_in_processes, validate_ntriples
 from minegraph.mapping import source_graph_iri, source_iri
 from minegraph.tombstones import tombstones_graph_iri
 from minegraph.vocab import MG
@@ -34,10 +35,20 @@ from minegraph.vocab import MG
 PROV = "http://www.w3.org/ns/prov#"
 
 CRASH_ENV = "MINEGRAPH_TEST_CRASH_AT"
-#: read: input read and mapped; validated: the gate passed; writing: just before the one write
-#: transaction; written: just after it.
-CRASH_STAGES = ("read", "validated", "writing", "written")
+#: read: input read and mapped; validated: the gate passed; writing: just before the write; loading: half-way
+#: through the bulk load of a graph new to the store; written: just after the write.
+CRASH_STAGES = ("read", "validated", "writing", "loading", "written")
 Progress = Callable[[str], None]
+#: Incidents per batch of the fast gate (see :func:`validate_table`).
+GATE_BATCH = 10_000
+#: A graph new to the store is bulk-loaded in this many pieces (a progress bar moves after each).
+LOAD_PIECES = 8
+
+
+def meter_of(say: Progress | None, what: str, total: int) -> Callable[[int], None] | None:
+    """A progress bar of ``total`` ``what``, when the reporter ``say`` draws bars (the CLI's does: ``meter``)."""
+    meter = getattr(say, "meter", None)
+    return meter(what, total) if meter is not None else None
 
 
 def crash_point(stage: str) -> None:
@@ -67,8 +78,17 @@ class Ingested:
     unchanged: bool = False
 
 
+@dataclass
+class Emitted:
+    """A table's graph, where each triple came from, and the line where each incident's triples start."""
+
+    graph: NTriplesGraph
+    locate: dict[str, tuple[str, str]]
+    starts: list[int]
+
+
 def emit_table(records: TableRecords, meta: SourceMeta, base: str, table: Table,
-               skip_rows: set[int] = frozenset()) -> tuple[NTriplesGraph, dict[str, tuple[str, str]]]:  # type: ignore[assignment]
+               skip_rows: set[int] = frozenset()) -> Emitted:  # type: ignore[assignment]
     graph = NTriplesGraph()
     sha = hashlib.sha256(table.raw).hexdigest()
     statement = emit_source(graph, meta, base, sha, table.header_line, records.dropped)
@@ -81,7 +101,10 @@ def emit_table(records: TableRecords, meta: SourceMeta, base: str, table: Table,
             used.add(parent)
             parent = places[parent].parent if parent in places else None
     emit_places(graph, (p for p in records.places.values() if p.iri in used))
-    emit_incidents(graph, incidents, statement)
+    starts = []
+    for incident in incidents:
+        starts.append(len(graph.lines))
+        emit_incidents(graph, (incident,), statement)
     locate: dict[str, tuple[str, str]] = {}
     for i in incidents:
         where = (table.file, f"row {i.row}")
@@ -89,7 +112,43 @@ def emit_table(records: TableRecords, meta: SourceMeta, base: str, table: Table,
         for v in i.victims:
             locate[v.iri] = where
     locate[str(source_iri(base, meta.id))] = (table.file, "source (meta)")
-    return graph, locate
+    return Emitted(graph, locate, starts)
+
+
+def validate_table(emitted: Emitted, reference: str, batch: int = GATE_BATCH, workers: int | None = None,
+                   progress: Callable[[int], None] | None = None) -> ValidationReport:
+    """The fast gate over a table's graph, ``batch`` incidents at a time, batches in parallel processes.
+
+    Every shape constrains one focus node and what hangs off it (an incident with its victims and date), so
+    each batch — the source, its statement and the places, plus a slice of the incidents — is checked
+    exactly; results about the shared part repeat in every batch and are reported once. Batches keep the
+    cost linear (one pass over 100,000 incidents costs twice as much per incident as batches of 10,000)
+    and let ``workers`` processes (default: one per CPU) share them. ``progress`` gets the number of
+    incidents of each batch done.
+    """
+    lines, starts = emitted.graph.lines, emitted.starts
+    shared = "".join(lines[: starts[0]]) if starts else ""
+    bounds = [*starts[::batch], len(lines)] if starts else [0, len(lines)]
+    texts = [shared + "".join(lines[a:b]) for a, b in itertools.pairwise(bounds)]
+    sizes = [len(starts[i:i + batch]) for i in range(0, len(starts), batch)] or [0]
+    workers = min(len(texts), os.cpu_count() or 1) if workers is None else min(workers, len(texts))
+    if workers > 1:
+        done = validate_in_processes(texts, reference, workers)
+    else:
+        done = ((index, validate_ntriples(text, reference).results) for index, text in enumerate(texts))
+    parts: dict[int, list[Result]] = {}
+    for index, results in done:
+        parts[index] = results
+        if progress:
+            progress(sizes[index])
+    report = ValidationReport()
+    seen: set[Result] = set()
+    for index in range(len(texts)):
+        for result in parts[index]:
+            if result not in seen:
+                seen.add(result)
+                report.results.append(located(result, emitted.locate))
+    return report
 
 
 def gate_table(records: TableRecords, meta: SourceMeta, base: str, table: Table, reference: str,
@@ -99,9 +158,9 @@ def gate_table(records: TableRecords, meta: SourceMeta, base: str, table: Table,
     if structural or (records.errors and on_error == "reject"):
         raise fail_on(records.errors, table.file)
     skip = records.rejected_rows()
-    graph, locate = emit_table(records, meta, base, table, skip)
-    say(f"validating {len(graph):,} triples ({len(records.incidents) - len(skip):,} incidents)")
-    report = validate_ntriples(graph.text(), reference, locate=locate)
+    emitted = emit_table(records, meta, base, table, skip)
+    say(f"validating {len(emitted.graph):,} triples ({len(records.incidents) - len(skip):,} incidents)")
+    report = validate_table(emitted, reference, progress=meter_of(say, "incidents validated", len(emitted.starts)))
     rejected = list(records.errors)
     if not report.conforms:
         bad_rows = {int(r.record.split()[-1]) for r in report.violations if r.record and r.record.startswith("row ")}
@@ -112,13 +171,13 @@ def gate_table(records: TableRecords, meta: SourceMeta, base: str, table: Table,
         rejected += [RowError(table.file, int(r.record.split()[-1]), r.field, r.value, r.message)  # type: ignore[union-attr]
                      for r in report.violations]
         skip |= bad_rows
-        graph, locate = emit_table(records, meta, base, table, skip)
-        report = validate_ntriples(graph.text(), reference, locate=locate)
+        emitted = emit_table(records, meta, base, table, skip)
+        report = validate_table(emitted, reference)
         if not report.conforms:
             raise ValidationFailed("violations remain after skipping the bad rows: nothing written",
                                    report=report, file=table.file)
     kept = [i for i in records.incidents if i.row not in skip]
-    return Ingested(table.file, meta.id, str(source_graph_iri(base, meta.id)), graph, report,
+    return Ingested(table.file, meta.id, str(source_graph_iri(base, meta.id)), emitted.graph, report,
                     incidents=len(kept), victims=sum(len(i.victims) for i in kept), places=len(records.places),
                     rejected=sorted(rejected, key=lambda e: e.row), notices=list(records.notices),
                     dropped=records.dropped, unknown_columns=records.unknown_columns)
@@ -169,18 +228,24 @@ def current_triples(store: Any, graph: str) -> set[Triple]:
 
 
 def write_atomically(store: Any, graphs: Mapping[str, NTriplesGraph | None],
-                     old: Mapping[str, set[Triple]]) -> tuple[int, int]:
-    """Make each graph hold exactly the given triples, in one transaction; (removed, added) triples.
+                     old: Mapping[str, set[Triple]], say: Progress | None = None) -> tuple[int, int]:
+    """Make each graph hold exactly the given triples, atomically; (removed, added) triples.
 
-    Only the difference to ``old`` is written: a pure addition is one transactional load, anything else one
-    SPARQL update (DELETE DATA; INSERT DATA). Replacing a graph by staging and MOVE costs about 27 s per
-    300,000 triples on this machine's disk; the difference of a re-ingest is usually nothing at all. Graphs
-    with blank nodes (RDF inputs) go through ``Store.replace_graphs`` instead.
+    A graph new to an embedded store is written with the bulk loader under a crash-safe marker
+    (``EmbeddedStore.begin_bulk``): about 3x faster than a transaction, which matters for a national file of
+    millions of triples. Of the other graphs only the difference to ``old`` is written, as one SPARQL update
+    (DELETE DATA; INSERT DATA) — the same transaction that publishes the bulk-loaded graphs; the difference
+    of a re-ingest is usually nothing at all. Graphs with blank nodes (RDF inputs) go through
+    ``Store.replace_graphs`` instead.
     """
+    bulk = {iri: g for iri, g in graphs.items()
+            if g and not old.get(iri) and hasattr(store, "begin_bulk") and not _has_blank_nodes(g)}
     removed: list[Quad] = []
     added: list[Quad] = []
     blank = False
     for iri, graph in graphs.items():
+        if iri in bulk:
+            continue
         name = NamedNode(iri)
         new = {q.triple for q in parse(graph.text().encode("utf-8"), format=RdfFormat.N_TRIPLES)} if graph else set()
         before = old.get(iri, set())
@@ -191,17 +256,41 @@ def write_atomically(store: Any, graphs: Mapping[str, NTriplesGraph | None],
     crash_point("writing")
     if blank:
         store.replace_graphs({iri: None if g is None else g for iri, g in graphs.items()})
-    elif added and not removed and getattr(store, "oxigraph", None) is not None:
-        store.oxigraph.load(serialize(added, format=RdfFormat.N_QUADS), format=RdfFormat.N_QUADS)
-    elif added or removed:
-        operations = []
-        for keyword, quads in (("DELETE DATA", removed), ("INSERT DATA", added)):
-            if quads:
-                body = (serialize(quads, format=RdfFormat.N_QUADS) or b"").decode("utf-8")
-                operations.append(f"{keyword} {{ {_graph_blocks(body)} }}")
-        store.update(" ;\n".join(operations))
+        crash_point("written")
+        return len(removed), len(added)
+    update = _difference_update(removed, added)
+    if bulk:
+        store.begin_bulk(bulk)
+        advance = meter_of(say, "triples loaded", sum(len(g) for g in bulk.values()))
+        for iri, graph in bulk.items():
+            lines = graph.lines  # type: ignore[union-attr]
+            step = max(1, -(-len(lines) // LOAD_PIECES))
+            for piece, first in enumerate(range(0, len(lines), step)):
+                if piece == LOAD_PIECES // 2:
+                    crash_point("loading")
+                store.bulk_load(iri, "".join(lines[first:first + step]).encode("utf-8"))
+                if advance:
+                    advance(len(lines[first:first + step]))
+        store.finish_bulk(bulk, update)
+    elif update:
+        store.update(update)
     crash_point("written")
-    return len(removed), len(added)
+    return len(removed), len(added) + sum(len(set(g.lines)) for g in bulk.values())  # type: ignore[union-attr]
+
+
+def _has_blank_nodes(graph: Any) -> bool:
+    """Whether N-Triples ``graph`` may hold blank nodes (conservative: ``_:`` anywhere, even in a literal)."""
+    return not hasattr(graph, "lines") or any("_:" in line for line in graph.lines)
+
+
+def _difference_update(removed: list[Quad], added: list[Quad]) -> str:
+    """One SPARQL update that deletes ``removed`` and inserts ``added`` ('' when both are empty)."""
+    operations = []
+    for keyword, quads in (("DELETE DATA", removed), ("INSERT DATA", added)):
+        if quads:
+            body = (serialize(quads, format=RdfFormat.N_QUADS) or b"").decode("utf-8")
+            operations.append(f"{keyword} {{ {_graph_blocks(body)} }}")
+    return " ;\n".join(operations)
 
 
 def _graph_blocks(nquads: str) -> str:

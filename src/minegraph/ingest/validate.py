@@ -9,8 +9,13 @@ as a SPARQL query in pyoxigraph, because that validator misses some of them (com
 
 from __future__ import annotations
 
+import pickle
+import queue
 import re
-from collections.abc import Iterable
+import subprocess
+import sys
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, partial
 
@@ -91,7 +96,7 @@ def validate_ntriples(data: str, reference: str, *, locate: dict[str, tuple[str,
             continue
         path = r.path[1:-1] if r.path and r.path.startswith("<") and r.path.endswith(">") else None
         value = None if r.value is None or r.value == r.focus_node else r.value
-        report.results.append(_located(Result(
+        report.results.append(located(Result(
             severity=URIRef(r.severity_iri), message=r.message or "does not conform", focus=_term(r.focus_node),
             path=path, value=_readable(value), shape=(r.root_shape or "").strip("<>") or None,
         ), locate))
@@ -104,10 +109,62 @@ def validate_ntriples(data: str, reference: str, *, locate: dict[str, tuple[str,
                 if not isinstance(focus, NamedNode) or f"<{focus.value}>" not in own:
                     continue
                 message = _VAR.sub(partial(_substitute, row), c.message)
-                report.results.append(_located(Result(
+                report.results.append(located(Result(
                     severity=URIRef(c.severity), message=message, focus=focus.value, shape=c.shape,
                 ), locate))
     return report
+
+
+def validate_in_processes(texts: list[str], reference: str, workers: int) -> Iterator[tuple[int, list[Result]]]:
+    """Validate each of ``texts`` with ``reference`` in ``workers`` processes; yields (index, results) as done.
+
+    Plain ``python -c`` subprocesses fed through pipes (as the query workers are), not multiprocessing: a
+    spawned multiprocessing child re-imports the caller's ``__main__``, which breaks scripts and notebooks
+    that call the ingest without an ``if __name__ == "__main__"`` guard.
+    """
+    done: queue.Queue[tuple[int, list[Result]] | BaseException] = queue.Queue()
+    shares = [list(range(i, len(texts), workers)) for i in range(workers)]
+
+    def run(indices: list[int]) -> None:
+        process: subprocess.Popen[bytes] | None = None
+        try:
+            process = subprocess.Popen([sys.executable, "-c", _WORKER], stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE)
+            assert process.stdin is not None and process.stdout is not None
+            with process.stdin:
+                pickle.dump((reference, [texts[i] for i in indices]), process.stdin)
+            with process.stdout:
+                for index in indices:
+                    done.put((index, pickle.load(process.stdout)))
+            if process.wait() != 0:
+                raise RuntimeError(f"a validation process ended with status {process.returncode}")
+        except BaseException as error:
+            if process is not None:
+                process.kill()
+                process.wait()
+            done.put(error)
+
+    threads = [threading.Thread(target=run, args=(share,), daemon=True) for share in shares if share]
+    for thread in threads:
+        thread.start()
+    for _ in texts:
+        item = done.get()
+        if isinstance(item, BaseException):
+            raise RuntimeError(f"the fast gate failed in a worker process: {item}") from item
+        yield item
+    for thread in threads:
+        thread.join()
+
+
+def worker_main() -> None:
+    """A validation process: reads (reference, texts) pickled on stdin, writes each text's results pickled."""
+    reference, texts = pickle.load(sys.stdin.buffer)
+    for text in texts:
+        pickle.dump(validate_ntriples(text, reference).results, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+
+
+_WORKER = "from minegraph.ingest.validate import worker_main; worker_main()"
 
 
 def _substitute(row: object, match: re.Match[str]) -> str:
@@ -134,7 +191,8 @@ def _readable(value: str | None) -> str | None:
     return value
 
 
-def _located(result: Result, locate: dict[str, tuple[str, str]] | None) -> Result:
+def located(result: Result, locate: dict[str, tuple[str, str]] | None) -> Result:
+    """``result`` with the file and record (row) its focus node came from, when ``locate`` knows it."""
     if not locate:
         return result
     where = locate.get(result.focus) or locate.get(result.focus.split("#", 1)[0])

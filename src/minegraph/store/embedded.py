@@ -3,6 +3,13 @@
 Writes are staged: the new triples of a graph are loaded (in one transaction) into a staging graph,
 then one SPARQL update moves every staged graph onto its target. A crash before the move leaves only
 a staging graph behind, which the next writer drops; the published graphs are never half-written.
+
+A graph that is not in the store yet can instead be written with pyoxigraph's bulk loader, three to four
+times faster than a transaction and not atomic by itself (:meth:`EmbeddedStore.begin_bulk`): a marker
+quad in the private graph :data:`PENDING_GRAPH` names the graph while it loads, readers leave marked graphs
+out (:data:`minegraph.visibility.GRAPHS_QUERY`), and one transaction removes the marker together with the
+other changes of the same write. A crash in between leaves the marker, and the next writer that opens the
+store drops the half-loaded graph: the store is as it was before that write.
 """
 
 from __future__ import annotations
@@ -11,14 +18,13 @@ import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from pyoxigraph import NamedNode, RdfFormat, serialize
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, serialize
 from pyoxigraph import Store as OxStore
 from rdflib import Graph
 
 from minegraph.errors import QueryError, StoreError
 from minegraph.store import QueryResult
-
-STAGING_PREFIX = "urn:minegraph:staging:"
+from minegraph.visibility import PENDING, PENDING_GRAPH, STAGING_PREFIX
 
 
 class EmbeddedStore:
@@ -40,6 +46,7 @@ class EmbeddedStore:
             raise StoreError(f"cannot open the store at {self.path}: {error}") from error
         self.read_only = read_only
         if not read_only:
+            self._recover_pending()
             self._drop_staging()
 
     @property
@@ -93,6 +100,31 @@ class EmbeddedStore:
             self._drop_staging()
             raise StoreError(f"the store could not be written: {error}") from error
 
+    def begin_bulk(self, targets: Iterable[str]) -> None:
+        """Mark ``targets`` (graphs not in the store) as loading, in one transaction, before bulk loads."""
+        quads = [Quad(NamedNode(t), NamedNode(PENDING), Literal("loading"), NamedNode(PENDING_GRAPH)) for t in targets]
+        try:
+            self._store.extend(quads)
+        except OSError as error:
+            raise StoreError(f"the store could not be written: {error}") from error
+
+    def bulk_load(self, target: str, data: bytes) -> None:
+        """Load N-Triples ``data`` into the marked graph ``target`` with the bulk loader (not atomic alone)."""
+        try:
+            self._store.bulk_load(data, format=RdfFormat.N_TRIPLES, to_graph=NamedNode(target))
+        except OSError as error:
+            raise StoreError(f"the store could not be written: {error}") from error
+
+    def finish_bulk(self, targets: Iterable[str], update: str = "") -> None:
+        """Publish the bulk-loaded ``targets``: remove their markers and apply ``update``, in one transaction."""
+        marks = " ".join(f"<{t}> <{PENDING}> \"loading\" ." for t in targets)
+        operations = [f"DELETE DATA {{ GRAPH <{PENDING_GRAPH}> {{ {marks} }} }}"] + ([update] if update else [])
+        try:
+            self._store.update(" ;\n".join(operations))
+            self._store.flush()
+        except OSError as error:
+            raise StoreError(f"the store could not be written: {error}") from error
+
     def graphs(self) -> list[str]:
         return sorted(
             g.value for g in self._store.named_graphs() if isinstance(g, NamedNode) and not _is_staging(g)
@@ -113,6 +145,14 @@ class EmbeddedStore:
         if not self.read_only:
             self._store.flush()
         del self._store
+
+    def _recover_pending(self) -> None:
+        """Drop the graphs a crashed bulk write left half-loaded (see :meth:`begin_bulk`)."""
+        marker = NamedNode(PENDING_GRAPH)
+        for quad in list(self._store.quads_for_pattern(None, NamedNode(PENDING), None, marker)):
+            if isinstance(quad.subject, NamedNode) and self._store.contains_named_graph(quad.subject):
+                self._store.remove_graph(quad.subject)
+            self._store.remove(quad)
 
     def _drop_staging(self) -> None:
         for graph in list(self._store.named_graphs()):
