@@ -120,3 +120,25 @@ def test_cli_query_and_serve_options(store_server: SparqlServer, tmp_path: Path)
     assert result.exit_code == 0, result.output
     assert int(result.output.splitlines()[1]) > 0
     assert TOKEN
+
+
+def test_a_table_ingested_into_the_remote_store_is_served_and_idempotent(store_server: SparqlServer, web: Server,
+                                                                          tmp_path: Path) -> None:
+    """`minegraph ingest --endpoint`: the new source graph is uploaded under a marker, then published (issue 7)."""
+    from click.testing import CliRunner
+
+    from minegraph.cli import main
+
+    sample = Path(__file__).parent / "fixtures" / "colombia" / "sample.csv"
+    args = ["ingest", str(sample), "--mapping", "colombia-victims", "--endpoint", store_server.endpoint,
+            "--data", str(DATA), "-q"]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert "written" in first.output
+    rows = len(sample.read_text(encoding="utf-8").splitlines()) - 1
+    counted = select(web, f"SELECT (COUNT(DISTINCT ?v) AS ?n) WHERE {{ ?v <{BASE}def/incident> ?i . "
+                          f"?i <{BASE}def/sourceRow> ?row }}")  # rows of a table (the seed has no rows)
+    assert int(counted[0]["n"]) == rows  # every row is a victim, served by the web tier from the remote store
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 0, again.output
+    assert "unchanged" in again.output

@@ -248,3 +248,47 @@ def test_virtuoso_digest_auth_on_its_protected_endpoints(servers: dict[str, Spar
     store.replace_graphs({G1: None})
     with pytest.raises(StoreError, match="credentials"):
         RemoteStore(protected, auth="digest:dba:wrong", timeout=20).query("ASK {}")
+
+
+def _bulk_lines(n: int) -> list[bytes]:
+    return [f'<{EX}thing/{i}> <{EX}label> "thing {i}" .\n'.encode() for i in range(n)]
+
+
+def test_a_bulk_write_is_hidden_until_published_with_its_update(store: Store) -> None:
+    """begin_bulk / bulk_load / finish_bulk: the new graph appears, with the other changes, in one step."""
+    from minegraph.visibility import GRAPHS_QUERY
+
+    store.replace_graphs({G2: graph(("old", "old"))})
+    lines = _bulk_lines(50)
+    store.begin_bulk([G1])  # type: ignore[attr-defined]
+    store.bulk_load(G1, b"".join(lines[:20]))  # type: ignore[attr-defined]
+    store.bulk_load(G1, b"".join(lines[20:]))  # type: ignore[attr-defined]
+    listed = {row["g"].value for row in store.query(GRAPHS_QUERY)}  # type: ignore[union-attr]
+    assert G1 not in listed and G1 not in store.graphs() and G2 in listed
+    store.finish_bulk([G1], f'INSERT DATA {{ GRAPH <{G2}> {{ <{EX}new> <{EX}label> "new" }} }}')  # type: ignore[attr-defined]
+    listed = {row["g"].value for row in store.query(GRAPHS_QUERY)}  # type: ignore[union-attr]
+    assert G1 in listed and G1 in store.graphs()
+    count = f"SELECT (COUNT(*) AS ?v) WHERE {{ GRAPH <{G1}> {{ ?s ?p ?o }} }}"
+    assert values(store.query(count, default_graphs=[])) == ["50"]
+    assert values(store.query(f"SELECT ?v WHERE {{ GRAPH <{G2}> {{ ?s <{EX}label> ?v }} }}",
+                              default_graphs=[])) == ["new", "old"]
+
+
+def test_a_bulk_write_abandoned_half_way_is_dropped_by_the_next_writer(store: Store, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer that died mid-load leaves a marked, hidden graph; the next writer removes graph and marker."""
+    from minegraph.store import remote
+    from minegraph.visibility import PENDING_GRAPH
+
+    store.begin_bulk([G1])  # type: ignore[attr-defined]
+    store.bulk_load(G1, b"".join(_bulk_lines(10)))  # type: ignore[attr-defined]
+    assert G1 not in store.graphs()
+    if isinstance(store, EmbeddedStore):
+        store.close()
+        store = EmbeddedStore(tmp_path / "store")  # reopening for writing recovers
+    else:
+        monkeypatch.setattr(remote, "STALE_SECONDS", -1)  # the marker counts as old at once
+        store.replace_graphs({G2: graph(("a", "one"))})
+    leftover = f"ASK {{ {{ GRAPH <{G1}> {{ ?s ?p ?o }} }} UNION {{ GRAPH <{PENDING_GRAPH}> {{ ?s ?p ?o }} }} }}"
+    assert bool(store.query(leftover, default_graphs=[])) is False  # type: ignore[arg-type]
+    store.close()

@@ -126,9 +126,10 @@ class EmbeddedStore:
             raise StoreError(f"the store could not be written: {error}") from error
 
     def graphs(self) -> list[str]:
-        return sorted(
-            g.value for g in self._store.named_graphs() if isinstance(g, NamedNode) and not _is_staging(g)
-        )
+        loading = {q.subject for q in self._store.quads_for_pattern(None, NamedNode(PENDING), None,
+                                                                     NamedNode(PENDING_GRAPH))}
+        return sorted(g.value for g in self._store.named_graphs()
+                      if isinstance(g, NamedNode) and not _is_staging(g) and g not in loading)
 
     def dump(self, rdf_format: RdfFormat, *, graph: str | None = None) -> bytes:
         if graph is not None:
@@ -142,6 +143,8 @@ class EmbeddedStore:
         return len(self._store)
 
     def close(self) -> None:
+        if not hasattr(self, "_store"):  # closed already
+            return
         if not self.read_only:
             self._store.flush()
         del self._store

@@ -47,8 +47,8 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperExceptio
 from minegraph.errors import QueryError, StoreError
 from minegraph.store import QueryResult
 from minegraph.store.dialects import construct_as_select, page_of_select, split_prologue
-from minegraph.store.embedded import STAGING_PREFIX
 from minegraph.store.remote_http import auth_opener, derived_endpoints, error_words, http_error, parse_auth
+from minegraph.visibility import GRAPHS_QUERY, PENDING, PENDING_GRAPH, STAGING_PREFIX
 
 GRAPHS_TTL = 5.0
 STALE_SECONDS = 3600
@@ -91,12 +91,18 @@ class RemoteStore:
         """Run a query; the default graph is the union of the data graphs unless ``default_graphs`` is given."""
         if self.dialect is None:
             self._probe()
+        if sparql == GRAPHS_QUERY:  # servers differ in how they list graphs (Virtuoso: not with an empty pattern)
+            bindings = [{"g": {"type": "uri", "value": g}} for g in self.graphs()]
+            document = {"head": {"vars": ["g"]}, "results": {"bindings": bindings}}
+            return _result(json.dumps(document).encode("utf-8"), "application/sparql-results+json", False)
         text = f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql
         defaults = list(default_graphs) if default_graphs is not None else None
         if defaults is None and self._union_by_graphs() and not _FROM.search(sparql):
             defaults = self._data_graphs()
             if not defaults:
                 defaults = ["urn:minegraph:empty"]  # no data graph: an empty default graph, not the server's
+            if named_graphs is None:  # else a dataset of default graphs only has no named graphs (GRAPH ?g)
+                named_graphs = defaults
         limit = timeout or self.timeout
         if self.dialect == "virtuoso":
             return self._paged(text, defaults, named_graphs, limit)
@@ -167,7 +173,8 @@ class RemoteStore:
         return _triples_result([Triple(row[s], row[p], row[o]) for row in result])  # type: ignore[union-attr]
 
     def graphs(self) -> list[str]:
-        return sorted(g for g in self._all_graphs() if not g.startswith(STAGING_PREFIX))
+        loading = set(self._pending())
+        return sorted(g for g in self._all_graphs() if not g.startswith(STAGING_PREFIX) and g not in loading)
 
     def dump(self, rdf_format: RdfFormat, *, graph: str | None = None) -> bytes:
         if graph is not None:
@@ -221,6 +228,35 @@ class RemoteStore:
             raise
         finally:
             self._graphs = None
+
+    def begin_bulk(self, targets: Iterable[str]) -> None:
+        """Mark ``targets`` (graphs not in the store) as loading before :meth:`bulk_load` uploads them.
+
+        As in the embedded store: the marker ``<graph> <PENDING> "{time}"`` in :data:`PENDING_GRAPH` hides the
+        graph from readers while it loads; :meth:`finish_bulk` removes it in the update that publishes the
+        write. A writer that died leaves the marker: the next writer drops the graph once the marker is older
+        than :data:`STALE_SECONDS`. No MOVE: a national graph of ten million triples is uploaded once.
+        """
+        self._drop_stale()
+        stamp = int(time.time())
+        marks = " ".join(f'<{t}> <{PENDING}> "{stamp}" .' for t in targets)
+        self.update(f"INSERT DATA {{ GRAPH <{PENDING_GRAPH}> {{ {marks} }} }}")
+
+    def bulk_load(self, target: str, data: bytes) -> None:
+        """Append N-Triples ``data`` to the marked graph ``target`` (Graph Store POST)."""
+        self._request("POST", target, data, "application/n-triples")
+
+    def finish_bulk(self, targets: Iterable[str], update: str = "") -> None:
+        """Publish the uploaded ``targets``: remove their markers and apply ``update``, in one SPARQL update."""
+        operations = [f"DELETE WHERE {{ GRAPH <{PENDING_GRAPH}> {{ <{t}> <{PENDING}> ?state }} }}" for t in targets]
+        self.update(" ;\n".join([*operations, *([update] if update else [])]))
+
+    def _pending(self) -> dict[str, int]:
+        """The graphs marked as loading, with the time (epoch seconds) their load began."""
+        found = self.query(f"SELECT ?g ?state WHERE {{ GRAPH <{PENDING_GRAPH}> {{ ?g <{PENDING}> ?state }} }}",
+                           default_graphs=[])
+        return {row["g"].value: int(row["state"].value) if row["state"].value.isdigit() else 0  # type: ignore[index]
+                for row in found}  # type: ignore[union-attr]
 
     def create_graph(self, graph: str) -> None:
         """An empty named graph (where the server keeps empty graphs)."""
@@ -304,8 +340,16 @@ class RemoteStore:
 
     def _drop_stale(self) -> None:
         limit = time.time() - STALE_SECONDS
+        abandoned = [g for g, began in self._pending().items() if began < limit]
+        if abandoned:  # half-loaded by a writer that died: drop the graph, then its marker
+            self._drop(abandoned)
+            marks = " ".join(f"<{g}> <{PENDING}> ?state{i} ." for i, g in enumerate(abandoned))
+            with contextlib.suppress(StoreError):
+                self.update(f"DELETE WHERE {{ GRAPH <{PENDING_GRAPH}> {{ {marks} }} }}")
         stale = []
         for graph in self._all_graphs():
+            if graph == PENDING_GRAPH:
+                continue
             if graph.startswith(STAGING_PREFIX):
                 stamp = graph[len(STAGING_PREFIX):].split(":", 1)[0]
                 if not stamp.isdigit() or int(stamp) < limit:
