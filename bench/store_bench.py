@@ -1,16 +1,22 @@
 """Store benchmark: the same synthetic incidents loaded into the embedded store and into an Oxigraph server.
 
-    python bench/store_bench.py [--incidents N] [--repeat R]
+    python bench/store_bench.py [--incidents N] [--repeat R] [--seconds S]
 
 For each backend: the time of ``ingest`` (mapping, gate and write of one source document), the peak memory of
-the process holding the data (this process for the embedded store, the server for the remote one), and the
-median latency of a counting SPARQL query and of the description of one incident (what /doc renders).
-Rows come from bench/ingest_bench.py's generator. Nothing here is a test; docs/benchmarks.md records results.
+the process holding the data (this process for the embedded store, the server for the remote one), the median
+latency of a counting SPARQL query and of the description of one incident (what /doc renders), in process;
+then ``minegraph serve`` on that backend and, over HTTP on loopback with one client, the p50/p99 latencies of
+the SPARQL benchmark's queries (bench/sparql_bench.py: group-by, describe, small-select) and of dereferencing
+(/doc/incident/{key}.ttl and .html) for random incidents. Rows come from bench/ingest_bench.py's generator.
+Nothing here is a test; docs/benchmarks.md records results.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
+import os
+import random
 import resource
 import statistics
 import subprocess
@@ -22,8 +28,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))  # bench/sparql_bench.py imports its sibling _net as a top-level module
 
-from bench.ingest_bench import SAMPLE, synthetic  # noqa: E402
+from bench._net import free_port, wait_for  # noqa: E402
+from bench.ingest_bench import DEFAULT_COLOMBIA, SAMPLE, synthetic  # noqa: E402
+from bench.sparql_bench import QUERIES  # noqa: E402
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?i a <https://w3id.org/minegraph/def/Incident> }"
 
@@ -46,7 +55,52 @@ def _median_ms(call: Any, repeat: int) -> float:
     return statistics.median(times)
 
 
-def run(backend: str, csv_path: Path, work: Path, repeat: int) -> dict[str, Any]:
+def served(settings: Any, endpoint: str, incidents: list[str], seconds: float) -> dict[str, Any]:
+    """p50/p99 (ms) of the SPARQL and dereferencing requests against `minegraph serve` on this backend."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MINEGRAPH_")}
+    command = [sys.executable, "-m", "minegraph", "serve", "--no-build", "--port", str(port), "--store",
+               str(settings.store), "--query-timeout", "120", *(["--endpoint", endpoint] if endpoint else [])]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rng = random.Random(3)
+    try:
+        wait_for(port, "/health", seconds=600)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        found: dict[str, Any] = {}
+        requests = {
+            **{name: (lambda q=q: "/sparql?" + _encode(q.replace("{incident}", rng.choice(incidents))),
+                      "text/turtle" if name == "describe" else "application/sparql-results+json")
+               for name, q in QUERIES.items()},
+            "doc.ttl": (lambda: "/doc/incident/" + rng.choice(incidents).rsplit("/", 1)[1] + ".ttl", "*/*"),
+            "doc.html": (lambda: "/doc/incident/" + rng.choice(incidents).rsplit("/", 1)[1] + ".html", "*/*"),
+        }
+        for name, (path, accept) in requests.items():
+            latencies = []
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline or len(latencies) < 3:
+                started = time.perf_counter()
+                conn.request("GET", path(), headers={"Accept": accept})
+                response = conn.getresponse()
+                response.read()
+                if response.status != 200:
+                    raise RuntimeError(f"{name}: HTTP {response.status}")
+                latencies.append((time.perf_counter() - started) * 1000)
+            latencies.sort()
+            found[f"{name}_p50_ms"] = round(statistics.median(latencies), 1)
+            found[f"{name}_p99_ms"] = round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1)
+        return found
+    finally:
+        process.terminate()
+        process.wait(60)
+
+
+def _encode(query: str) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode({"query": query})
+
+
+def run(backend: str, csv_path: Path, work: Path, repeat: int, seconds: float = 10.0) -> dict[str, Any]:
     from minegraph.documents import description, thing_target
     from minegraph.pipeline import ingest
     from minegraph.settings import Settings
@@ -76,9 +130,16 @@ def run(backend: str, csv_path: Path, work: Path, repeat: int) -> dict[str, Any]
         count_ms = _median_ms(lambda: list(store.query(COUNT)), repeat)  # type: ignore[arg-type]
         describe_ms = _median_ms(lambda: description(store, target, settings.base_uri), repeat)
         peak = _peak_kib(server.pid if server else None)
+        incidents = [r["i"].value for r in store.query(  # type: ignore[union-attr]
+            f"SELECT ?i WHERE {{ ?i a <{settings.base_uri}def/Incident> }} LIMIT 5000")]
         store.close()
-        return {"backend": backend, "incidents": result.incidents, "triples": triples, "load_s": round(load, 1),
-                "peak_mib": round(peak / 1024), "count_ms": round(count_ms, 1), "describe_ms": round(describe_ms, 1)}
+        found = {"backend": backend, "incidents": result.incidents, "triples": triples, "load_s": round(load, 1),
+                 "peak_mib": round(peak / 1024), "count_ms": round(count_ms, 1),
+                 "describe_ms": round(describe_ms, 1)}
+        found |= served(settings, endpoint, incidents, seconds)
+        if server is not None:
+            found["server_peak_mib"] = round(_peak_kib(server.pid) / 1024)
+        return found
     finally:
         if server is not None:
             server.terminate()
@@ -89,17 +150,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--incidents", type=int, default=20000, help="synthetic rows (incidents) to load")
     parser.add_argument("--repeat", type=int, default=20, help="runs per latency measure (the median is kept)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each HTTP latency measure")
     parser.add_argument("--backend", choices=["embedded", "oxigraph-server"], action="append")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        csv_path = synthetic(Path(tmp) / "synthetic.csv", options.incidents, SAMPLE)
+        template = DEFAULT_COLOMBIA if DEFAULT_COLOMBIA.exists() else SAMPLE
+        csv_path = synthetic(Path(tmp) / "synthetic.csv", options.incidents, template)
         for backend in options.backend or ["embedded", "oxigraph-server"]:
             work = Path(tmp) / backend
             work.mkdir()
             # each backend in its own process, so that peak memory is its own
             code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from bench.store_bench import run; "
                     f"from pathlib import Path; print(run({backend!r}, Path({str(csv_path)!r}), "
-                    f"Path({str(work)!r}), {options.repeat}))")
+                    f"Path({str(work)!r}), {options.repeat}, {options.seconds}))")
             out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
             print(out.stdout.strip() or out.stderr[-2000:], flush=True)
 
