@@ -14,12 +14,10 @@ machine (the load generator shares its cores with the servers).
 from __future__ import annotations
 
 import argparse
-import http.client
 import multiprocessing
 import os
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -27,6 +25,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from _net import free_port, wait_for
+from _net import measure as drive
 
 MG = "https://w3id.org/minegraph/def/"
 MGC = "https://w3id.org/minegraph/concept/"
@@ -105,58 +104,22 @@ def load(store_dir: Path, nquads: Path) -> None:
     del store
 
 
-def client(port: int, path: str, query: str, accept: str, seconds: float, keys: int, seed: int,
-           results: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
-    """One client: requests back to back on one keep-alive connection; puts its latencies and errors."""
-    rng = random.Random(seed)
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    latencies, errors = [], 0
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        text = query.replace("{incident}", incident_iri(rng.randrange(keys)))
-        started = time.perf_counter()
-        try:
-            conn.request("GET", f"{path}?{urlencode({'query': text})}", headers={"Accept": accept})
-            response = response_of(conn)
-            if response != 200:
-                errors += 1
-        except (OSError, http.client.HTTPException):
-            errors += 1
-            conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-            continue
-        latencies.append(time.perf_counter() - started)
-    results.put((latencies, errors))
-
-
-def response_of(conn: http.client.HTTPConnection) -> int:
-    response = conn.getresponse()
-    response.read()
-    return response.status
+#: Requests prepared per client (then taken again from the start): more than a client sends in one measurement.
+REQUESTS_PER_CLIENT = 20_000
 
 
 def measure(port: int, path: str, name: str, clients: int, seconds: float, keys: int) -> dict[str, float]:
+    """``clients`` load generator processes (:func:`_net.measure`), each asking ``QUERIES[name]`` about
+    incidents drawn at random (one seed per client)."""
     query = QUERIES[name]
     accept = "text/turtle" if name == "describe" else "application/sparql-results+json"
-    results: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
-    workers = [multiprocessing.Process(target=client, args=(port, path, query, accept, seconds, keys, i, results))
-               for i in range(clients)]
-    for worker in workers:
-        worker.start()
-    latencies: list[float] = []
-    errors = 0
-    for _ in workers:
-        found, failed = results.get()
-        latencies += found
-        errors += failed
-    for worker in workers:
-        worker.join()
-    latencies.sort()
-    if not latencies:
-        return {"rps": 0.0, "p50": float("nan"), "p99": float("nan"), "errors": errors}
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    return {"rps": len(latencies) / seconds, "p50": statistics.median(latencies) * 1000, "p99": p99 * 1000,
-            "errors": errors}
+    paths = []
+    for seed in range(clients):
+        rng = random.Random(seed)
+        count = REQUESTS_PER_CLIENT if "{incident}" in query else 1
+        paths.append([f"{path}?{urlencode({'query': query.replace('{incident}', incident_iri(rng.randrange(keys)))})}"
+                      for _ in range(count)])
+    return drive(port, paths, accept, seconds)
 
 
 def start_minegraph(store: Path, port: int, args: argparse.Namespace) -> subprocess.Popen[bytes]:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates .venv (if missing) and installs minegraph into it; with --test also the test tools and the
-# system packages the end-to-end tests use (Debian's Chromium, when apt-get is available and we are root).
+# system packages the end-to-end tests use (Debian's Chromium, Virtuoso and nginx, when apt-get is available and
+# we are root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
@@ -16,6 +17,15 @@ if [[ "${1:-}" == "--test" ]]; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       virtuoso-opensource-7-bin >/dev/null) \
       || echo "warning: could not install Virtuoso; its store contract tests will be skipped" >&2
+  fi
+  # nginx for the document cache end-to-end test (tests/test_nginx_e2e.py starts and stops it itself, on
+  # loopback ports; Debian puts it in /usr/sbin).
+  if ! command -v nginx >/dev/null 2>&1 && [[ ! -x /usr/sbin/nginx ]] && command -v apt-get >/dev/null 2>&1 \
+      && [[ $(id -u) == 0 ]]; then
+    (apt-get update -qq && { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      nginx-light >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      --no-install-recommends nginx >/dev/null; }) \
+      || echo "warning: could not install nginx; its end-to-end test will be skipped" >&2
   fi
 else
   .venv/bin/python -m pip install --quiet -e .

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -136,9 +137,12 @@ def test_a_table_ingested_into_the_remote_store_is_served_and_idempotent(store_s
     assert first.exit_code == 0, first.output
     assert "written" in first.output
     rows = len(sample.read_text(encoding="utf-8").splitlines()) - 1
-    counted = select(web, f"SELECT (COUNT(DISTINCT ?v) AS ?n) WHERE {{ ?v <{BASE}def/incident> ?i . "
-                          f"?i <{BASE}def/sourceRow> ?row }}")  # rows of a table (the seed has no rows)
-    assert int(counted[0]["n"]) == rows  # every row is a victim, served by the web tier from the remote store
+    query = (f"SELECT (COUNT(DISTINCT ?v) AS ?n) WHERE {{ ?v <{BASE}def/incident> ?i . "
+             f"?i <{BASE}def/sourceRow> ?row }}")  # rows of a table (the seed has no rows)
+    deadline = time.monotonic() + 15  # the web tier learns of a new graph within GRAPHS_TTL / its cache token
+    while int(select(web, query)[0]["n"]) != rows and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert int(select(web, query)[0]["n"]) == rows  # every row is a victim, served from the remote store
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 0, again.output
     assert "unchanged" in again.output

@@ -354,13 +354,14 @@ def places_review(data_dir: Path | None) -> None:
 
 
 def _register_commands() -> None:
-    """Commands that live in their own modules: serving, releases and tombstones, ingest."""
+    """Commands that live in their own modules: serving, releases and tombstones, the document cache, ingest."""
     from minegraph.cli_ingest import ingest, withdraw_source
     from minegraph.cli_release import COMMANDS as release_commands
+    from minegraph.cli_render import COMMANDS as render_commands
     from minegraph.cli_token import token
     from minegraph.web.command import serve
 
-    for command in (serve, *release_commands, ingest, withdraw_source, token):
+    for command in (serve, *release_commands, *render_commands, ingest, withdraw_source, token):
         main.add_command(command)
 
 

@@ -17,7 +17,7 @@ True
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse, serialize
@@ -51,11 +51,37 @@ _HASH_NODES = "{ $X ?hp ?s . FILTER(STRSTARTS(STR(?s), CONCAT(STR($X), \"#\"))) 
 _CATEGORIES = "FILTER(?p IN (rdf:type, mg:incident, mg:outcome, mg:status, mg:sex, mg:ageBand, mg:activity))"
 
 
-def _statement_branches(statements: str) -> list[str]:
+#: The predicates of statements, but mg:supports and mg:about: see :func:`statement_predicates`.
+STATEMENT_PREDICATES_QUERY = """SELECT DISTINCT ?p WHERE {
+  { SELECT DISTINCT ?st WHERE { { ?st mg:supports|mg:about ?x } UNION { ?x mg:supportedBy ?st } } }
+  ?st ?p ?o FILTER(?p NOT IN (mg:supports, mg:about)) } ORDER BY ?p"""
+
+
+def statement_predicates(store: Queryable) -> tuple[str, ...]:
+    """Every predicate a statement has, but mg:supports and mg:about (one pass over the statements).
+
+    A statement of a table supports every row, so its own triples are mostly ``mg:supports``; a description
+    that names the other predicates looks its triples up instead of reading all of them. Pass the result to
+    :func:`describe_triples` for as long as the store does not change.
+    """
+    return tuple(row["p"].value for row in store.query(sparql_prefixes() + STATEMENT_PREDICATES_QUERY))
+
+
+def _statement_own(statements: str, predicates: Sequence[str] | None) -> list[str]:
+    """The statements' own triples, without their mg:supports / mg:about of anything but the described thing."""
+    if predicates is None:  # reads every triple of the statements, its rows included
+        return [f"{{ {statements} BIND(?st AS ?s) ?s ?p ?o FILTER(?p NOT IN (mg:supports, mg:about) || ?o = $X) }}"]
+    # one lookup per predicate, after the statements are known (oxigraph would start from a VALUES ?p block)
+    each = " UNION ".join(f"{{ ?st {sparql_iri(p)} ?o BIND({sparql_iri(p)} AS ?p) }}" for p in predicates)
+    own = [f"{{ {{ SELECT DISTINCT ?st WHERE {{ {statements} }} }} {each} BIND(?st AS ?s) }}"] if each else []
+    return [*own, f"{{ {statements} VALUES ?p {{ mg:supports mg:about }} ?st ?p $X BIND(?st AS ?s) BIND($X AS ?o) }}"]
+
+
+def _statement_branches(statements: str, predicates: Sequence[str] | None = None) -> list[str]:
     """Branches describing the statements that ``statements`` (a pattern binding ?st) finds."""
     return [
         # a statement of a table supports every row: describe it here without its other rows
-        f"{{ {statements} BIND(?st AS ?s) ?s ?p ?o FILTER(?p NOT IN (mg:supports, mg:about) || ?o = $X) }}",
+        *_statement_own(statements, predicates),
         f"{{ {statements} ?st mg:quote ?s . ?s ?p ?o }}",
         f"{{ {statements} ?st mg:quote/oa:hasSelector ?s . ?s ?p ?o }}",
         f"{{ {statements} ?st prov:wasDerivedFrom ?s . ?s ?p ?o }}",
@@ -66,58 +92,72 @@ def _statement_branches(statements: str) -> list[str]:
 _PLACES = "{ $X mg:place/schema:containedInPlace* ?s . ?s ?p ?o }"
 _GEOMETRY = "{ $X mg:place/schema:containedInPlace*/geo:hasGeometry ?s . ?s ?p ?o }"
 
-BRANCHES: dict[str, list[str]] = {
-    "incident": [
-        _OWN, _HASH_NODES,
-        f"{{ $X mg:victim ?s . ?s ?p ?o {_CATEGORIES} }}",
-        *_statement_branches("{ $X mg:supportedBy ?st } UNION { ?st mg:supports|mg:about $X } "
-                             "UNION { $X mg:victim/mg:supportedBy ?st }"),
-        _PLACES, _GEOMETRY,
-    ],
-    "victim": [
-        f"{{ VALUES ?s {{ $X }} ?s ?p ?o {_CATEGORIES} }}",
-        "{ VALUES ?s { $X } ?s ?p ?o FILTER(?p IN (mg:supportedBy, skos:note)) }",
-        "{ $X mg:incident ?s . ?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, mg:place, mg:killedCount, "
-        "mg:injuredCount, mg:earliestDate, mg:latestDate, mg:dateAsReported)) }",
-        *_statement_branches("{ $X mg:supportedBy ?st } UNION { ?st mg:supports $X }"),
-    ],
-    "place": [
-        _OWN, _HASH_NODES,
-        "{ $X schema:containedInPlace+ ?s . ?s ?p ?o }",
-        "{ $X schema:containedInPlace+/geo:hasGeometry ?s . ?s ?p ?o }",
-        "{ ?s schema:containedInPlace $X . ?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, schema:containedInPlace)) }",
-        f"{{ {{ SELECT ?s WHERE {{ ?s mg:place|mg:area $X }} ORDER BY ?s LIMIT {MAX_BACKLINKS} }} "
-        "?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, mg:place, mg:area)) }",
-    ],
-    "statement": [
-        _OWN, _HASH_NODES,
-        *_statement_branches("VALUES ?st { $X }"),
-        "{ $X mg:supports|mg:about ?s . ?s ?p ?o "
-        "FILTER(?p IN (rdf:type, rdfs:label, mg:incident, mg:outcome, mg:status)) }",
-        "{ $X mg:area ?s . ?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, schema:containedInPlace)) }",
-        "{ $X mg:allegedResponsibleParty ?s . ?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label)) }",
-    ],
-    "source": [
-        _OWN,
-        "{ $X dcterms:publisher ?s . ?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, foaf:homepage)) }",
-        f"{{ {{ SELECT ?s WHERE {{ ?s prov:wasDerivedFrom $X }} ORDER BY ?s LIMIT {MAX_BACKLINKS} }} "
-        "?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, prov:wasDerivedFrom, mg:supports, mg:about)) }",
-    ],
-    "agent": [
-        _OWN,
-        f"{{ {{ SELECT ?s WHERE {{ ?s prov:wasAttributedTo|dcterms:publisher|mg:allegedResponsibleParty $X }} "
-        f"ORDER BY ?s LIMIT {MAX_BACKLINKS} }} ?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, dcterms:title, "
-        "prov:wasAttributedTo, dcterms:publisher, mg:allegedResponsibleParty)) }",
-    ],
-    "term": [
-        _OWN,
-        "{ ?s rdfs:domain|rdfs:range|rdfs:subClassOf|rdfs:subPropertyOf $X . "
-        "?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, rdfs:domain, rdfs:range, rdfs:subClassOf, "
-        "rdfs:subPropertyOf)) }",
-    ],
-    "scheme": [_OWN, "{ ?s skos:inScheme $X . ?s ?p ?o }"],
-    "concept": [_OWN],
+#: The statements a description of each kind includes (a pattern binding ?st).
+STATEMENTS = {
+    "incident": "{ $X mg:supportedBy ?st } UNION { ?st mg:supports|mg:about $X } "
+                "UNION { $X mg:victim/mg:supportedBy ?st }",
+    "victim": "{ $X mg:supportedBy ?st } UNION { ?st mg:supports $X }",
+    "statement": "VALUES ?st { $X }",
 }
+
+
+def branches(predicates: Sequence[str] | None = None) -> dict[str, list[str]]:
+    """The SPARQL branches of each kind's description (``predicates``: see :func:`statement_predicates`)."""
+    return {
+        "incident": [
+            _OWN, _HASH_NODES,
+            f"{{ $X mg:victim ?s . ?s ?p ?o {_CATEGORIES} }}",
+            *_statement_branches(STATEMENTS["incident"], predicates),
+            _PLACES, _GEOMETRY,
+        ],
+        "victim": [
+            f"{{ VALUES ?s {{ $X }} ?s ?p ?o {_CATEGORIES} }}",
+            "{ VALUES ?s { $X } ?s ?p ?o FILTER(?p IN (mg:supportedBy, skos:note)) }",
+            "{ $X mg:incident ?s . ?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, mg:place, mg:killedCount, "
+            "mg:injuredCount, mg:earliestDate, mg:latestDate, mg:dateAsReported)) }",
+            *_statement_branches(STATEMENTS["victim"], predicates),
+        ],
+        "place": [
+            _OWN, _HASH_NODES,
+            "{ $X schema:containedInPlace+ ?s . ?s ?p ?o }",
+            "{ $X schema:containedInPlace+/geo:hasGeometry ?s . ?s ?p ?o }",
+            "{ ?s schema:containedInPlace $X . ?s ?p ?o "
+            "FILTER(?p IN (rdf:type, rdfs:label, schema:containedInPlace)) }",
+            f"{{ {{ SELECT ?s WHERE {{ ?s mg:place|mg:area $X }} ORDER BY ?s LIMIT {MAX_BACKLINKS} }} "
+            "?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, mg:place, mg:area)) }",
+        ],
+        "statement": [
+            _OWN, _HASH_NODES,
+            *_statement_branches(STATEMENTS["statement"], predicates),
+            "{ $X mg:supports|mg:about ?s . ?s ?p ?o "
+            "FILTER(?p IN (rdf:type, rdfs:label, mg:incident, mg:outcome, mg:status)) }",
+            "{ $X mg:area ?s . ?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, schema:containedInPlace)) }",
+            "{ $X mg:allegedResponsibleParty ?s . ?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label)) }",
+        ],
+        "source": [
+            _OWN,
+            "{ $X dcterms:publisher ?s . ?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, foaf:homepage)) }",
+            f"{{ {{ SELECT ?s WHERE {{ ?s prov:wasDerivedFrom $X }} ORDER BY ?s LIMIT {MAX_BACKLINKS} }} "
+            "?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, prov:wasDerivedFrom, mg:supports, mg:about)) }",
+        ],
+        "agent": [
+            _OWN,
+            f"{{ {{ SELECT ?s WHERE {{ ?s prov:wasAttributedTo|dcterms:publisher|mg:allegedResponsibleParty $X }} "
+            f"ORDER BY ?s LIMIT {MAX_BACKLINKS} }} ?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, dcterms:title, "
+            "prov:wasAttributedTo, dcterms:publisher, mg:allegedResponsibleParty)) }",
+        ],
+        "term": [
+            _OWN,
+            "{ ?s rdfs:domain|rdfs:range|rdfs:subClassOf|rdfs:subPropertyOf $X . "
+            "?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, rdfs:domain, rdfs:range, rdfs:subClassOf, "
+            "rdfs:subPropertyOf)) }",
+        ],
+        "scheme": [_OWN, "{ ?s skos:inScheme $X . ?s ?p ?o }"],
+        "concept": [_OWN],
+    }
+
+
+BRANCHES = branches()
 _LABELS = ("rdf:type", "rdfs:label", "skos:prefLabel", "dcterms:title", "skos:notation", "skos:inScheme")
 
 
@@ -126,9 +166,14 @@ GENERIC = [_OWN, _HASH_NODES, f"{{ {{ SELECT DISTINCT ?s WHERE {{ ?s ?back $X }}
            "?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label)) }"]
 
 
-def thing_query(iri: str, kind: str) -> str:
-    """The CONSTRUCT query of the bounded description of ``iri``, a thing (or term) of ``kind``."""
-    body = "\n  UNION ".join(BRANCHES.get(kind, GENERIC)).replace("$X", sparql_iri(iri))
+def thing_query(iri: str, kind: str, statement_predicates: Sequence[str] | None = None) -> str:
+    """The CONSTRUCT query of the bounded description of ``iri``, a thing (or term) of ``kind``.
+
+    With ``statement_predicates`` (:func:`statement_predicates` of the same store) the statements' own triples
+    are looked up by predicate instead of read in full: the same answer, without reading a table's every row.
+    """
+    table = BRANCHES if statement_predicates is None else branches(statement_predicates)
+    body = "\n  UNION ".join(table.get(kind, GENERIC)).replace("$X", sparql_iri(iri))
     return (f"{sparql_prefixes()}PREFIX foaf: <http://xmlns.com/foaf/0.1/>\n"
             f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{\n  {body}\n}}")
 
@@ -138,8 +183,9 @@ def labels_query(iris: Iterable[str]) -> str | None:
     values = " ".join(sparql_iri(iri) for iri in sorted(set(iris)))
     if not values:
         return None
+    # a FILTER, not VALUES ?p: oxigraph joins two VALUES blocks with a scan of the whole store
     return (f"{sparql_prefixes()}CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {values} }} "
-            f"VALUES ?p {{ {' '.join(_LABELS)} }} ?s ?p ?o }}")
+            f"?s ?p ?o FILTER(?p IN ({', '.join(_LABELS)})) }}")
 
 
 def kind_of(iri: str, base: str) -> str | None:
@@ -154,12 +200,17 @@ def kind_of(iri: str, base: str) -> str | None:
     return None
 
 
-def describe_triples(store: Queryable, iri: str, *, base: str, kind: str | None = None) -> list[Triple]:
-    """The bounded description of ``iri`` as sorted pyoxigraph triples (empty when it is unknown)."""
+def describe_triples(store: Queryable, iri: str, *, base: str, kind: str | None = None,
+                     statement_predicates: Sequence[str] | None = None) -> list[Triple]:
+    """The bounded description of ``iri`` as sorted pyoxigraph triples (empty when it is unknown).
+
+    ``statement_predicates`` (:func:`statement_predicates`, computed once per store state) makes the
+    descriptions of incidents, victims and statements cost the same whatever the size of their tables.
+    """
     kind = kind or kind_of(iri, base)
     if kind is None:
         raise ValueError(f"{iri} is not something minegraph describes")
-    triples = set(store.query(thing_query(iri, kind)))
+    triples = set(store.query(thing_query(iri, kind, statement_predicates)))
     if not triples:
         return []
     subjects = {t.subject.value for t in triples}

@@ -9,7 +9,7 @@ documents with the same functions, so a release holds exactly what the server wo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,13 +85,16 @@ SCHEMES_QUERY = """CONSTRUCT { ?s ?p ?o } WHERE {
   ?s a <http://www.w3.org/2004/02/skos/core#ConceptScheme> ; ?p ?o }"""
 
 
-def description(store: Any, target: Target, base: str) -> list[Triple]:
-    """The triples of ``target``'s document (empty when the store knows nothing of it)."""
+def description(store: Any, target: Target, base: str, statement_predicates: Sequence[str] | None = None
+                ) -> list[Triple]:
+    """The triples of ``target``'s document (empty when the store knows nothing of it); for
+    ``statement_predicates`` see :func:`minegraph.describe.statement_predicates`."""
     if target.kind == "ontology":
         return sorted(store.query(dataset_query([str(graph_iri(base, "ontology"))])), key=str)
     if target.kind == "schemes":
         return sorted(store.query(SCHEMES_QUERY), key=str)
-    triples = describe_triples(store, target.iri, base=base, kind=target.kind)
+    triples = describe_triples(store, target.iri, base=base, kind=target.kind,
+                               statement_predicates=statement_predicates)
     if target.kind in ("term", "scheme", "concept") and not any(str(t.subject) == f"<{target.iri}>" for t in triples):
         return []
     return triples

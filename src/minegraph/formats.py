@@ -102,6 +102,16 @@ def negotiate(header: str | None, table: tuple[Format, ...], default: Format | N
     return best[3] if best else None
 
 
+def content_type(media_type: str) -> str:
+    """The Content-Type a document of ``media_type`` is sent with: text formats say they are UTF-8.
+
+    >>> content_type("application/ld+json"), content_type("application/octet-stream")
+    ('application/ld+json; charset=utf-8', 'application/octet-stream')
+    """
+    text = media_type.startswith("text/") or media_type.endswith(("+xml", "+json", "n-triples", "n-quads"))
+    return f"{media_type}; charset=utf-8" if text else media_type
+
+
 #: Every format a document (/doc, /def, /concept, releases) is published in: RDF first, so ``*/*`` and no
 #: Accept header give Turtle; then HTML.
 DOCUMENT_FORMATS: tuple[Format, ...] = (*RDF_FORMATS, HTML)

@@ -73,6 +73,11 @@ def alternates(path: str) -> list[tuple[str, str, str]]:
     return [(f"{path}.{f.extension}", f.media_type, f.extension) for f in DOCUMENT_FORMATS]
 
 
+def link_header(path: str) -> str:
+    """The ``Link`` header of the document at ``path`` (as for :func:`alternates`): every format, rel="alternate"."""
+    return ", ".join(f'<{url}>; rel="alternate"; type="{media}"' for url, media, _ext in alternates(path))
+
+
 # --- reading releases -------------------------------------------------------------------------------------
 
 class Archive:
@@ -270,8 +275,19 @@ def cut_release(settings: Settings, store: Any, render_html: HtmlRenderer, *, is
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+    _new_generation(settings)
     Releases(root).registry().record(things(store, settings.base_uri), issued, number)
     return Cut(number, root / str(number), manifest)
+
+
+def _new_generation(settings: Settings) -> None:
+    """A new release changes the live HTML pages (they name the latest release): bump the store's generation,
+    so that caches keyed on it, the document cache among them, let go of pages rendered before it."""
+    from minegraph.store.locks import StoreLocks
+
+    locks = StoreLocks(settings.store)
+    locks.bump()
+    locks.prune_documents()
 
 
 def _seal(directory: Path) -> None:
@@ -298,6 +314,7 @@ def write_release(settings: Settings, store: Any, render_html: HtmlRenderer, dir
     """Write release ``number`` into ``directory``; returns the manifest."""
     from pyoxigraph import RdfFormat
 
+    from minegraph.describe import statement_predicates
     from minegraph.documents import all_targets, description, render_graph, render_rdf
     from minegraph.exports import DUMPS, Dump, ReleaseSummary, catalog_graph, statistics, summaries, void_graph
     from minegraph.tombstones import read_tombstones
@@ -321,13 +338,14 @@ def write_release(settings: Settings, store: Any, render_html: HtmlRenderer, dir
             (directory / f"{name}.{rdf.extension}").write_bytes(data)
     retired = read_tombstones(store, base)
     releases = Releases(directory.parent)
+    predicates = statement_predicates(store)
     count = 0
     with contextlib.closing(sqlite3.connect(directory / "documents.sqlite")) as db:
         db.execute("CREATE TABLE documents (path TEXT PRIMARY KEY, media_type TEXT NOT NULL, body BLOB NOT NULL)")
         for target in all_targets(store, base):
             if target.iri in retired:
                 continue
-            triples = description(store, target, base)
+            triples = description(store, target, base, predicates)
             if not triples:
                 continue
             rows = [(f"{target.path}.{fmt.extension}", fmt.media_type,

@@ -8,7 +8,10 @@ So readers and writers coordinate through files beside the store (``{store}.lock
 - ``pending``: a writer creates it before waiting for the exclusive lock; a worker that sees it closes its
   handle and releases its lock, and waits until it is gone (so writers are not starved).
 - ``write.lock``: writers take it exclusively for the whole write (read, validate, commit): one at a time.
-- ``generation``: a number bumped after every commit; caches key on it.
+- ``generation``: a number bumped after every commit; caches key on it. ``generation.lock`` makes each bump
+  one step: the number is replaced (a new file renamed over the old one), and the document cache
+  (:mod:`minegraph.doccache`, ``{store}.docs/``) is repointed at the new generation before any reader can
+  see the new data.
 
 ``flock`` locks die with their process, so a worker killed at the query time limit releases its lock.
 """
@@ -22,6 +25,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from minegraph import doccache
 from minegraph.errors import StoreError
 
 
@@ -36,7 +40,9 @@ class StoreLocks:
         self.writers = self.directory / "write.lock"
         self.pending = self.directory / "pending"
         self.generation_file = self.directory / "generation"
-        for path in (self.readers, self.writers):
+        self.generation_lock = self.directory / "generation.lock"
+        self.documents = doccache.documents_dir(store)
+        for path in (self.readers, self.writers, self.generation_lock):
             path.touch(exist_ok=True)
 
     # --- readers (query workers) ---------------------------------------------------------------------------
@@ -77,21 +83,52 @@ class StoreLocks:
             try:
                 yield
             finally:
-                self.generation_file.write_text(str(self.generation() + 1))
+                self.bump()  # while the readers are still out: no one has read the new data yet
         finally:
             with contextlib.suppress(FileNotFoundError):
                 self.pending.unlink()
             os.close(fd)
+            self.prune_documents()
 
-    def bump(self) -> None:
-        """Record a commit that did not need the readers to step aside (a remote store)."""
-        self.generation_file.write_text(str(self.generation() + 1))
+    def bump(self) -> int:
+        """Record a commit (or a release): the next generation, and the document cache repointed at it.
+
+        Call it after the change, before anyone can read it (:meth:`readers_paused` does, for the embedded store).
+        """
+        with self._generation_locked():
+            generation = self.generation() + 1
+            staged = self.generation_file.with_name(f".generation-{os.getpid()}")
+            staged.write_text(str(generation))
+            os.replace(staged, self.generation_file)
+            if self.documents.is_dir():
+                doccache.point_current(self.documents, generation)
+        return generation
+
+    def point_documents(self) -> int:
+        """Create the document cache if need be and point its ``current`` at the store's generation."""
+        with self._generation_locked():
+            generation = self.generation()
+            doccache.point_current(self.documents, generation)
+        return generation
+
+    def prune_documents(self) -> None:
+        """Remove the document files of past generations (best effort; after the locks are released)."""
+        doccache.prune(self.documents)
 
     def generation(self) -> int:
         try:
             return int(self.generation_file.read_text() or 0)
         except (FileNotFoundError, ValueError):
             return 0
+
+    @contextlib.contextmanager
+    def _generation_locked(self) -> Iterator[None]:
+        fd = os.open(self.generation_lock, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
 
 
 def _lock(fd: int, timeout: float, reason: str) -> None:

@@ -25,9 +25,11 @@ def ensure_store(settings: Settings, echo: Any = click.echo, build_empty: bool =
         store.close()
     if empty and build_empty:
         from minegraph.pipeline import build
+        from minegraph.store.exclusive import exclusive
 
         echo(f"the store at {settings.endpoint or settings.store} is empty: building it from {settings.data_dir}")
-        result = build(settings, progress=echo)
+        with exclusive(settings):  # like every writer: the generation moves on (caches of an older store let go)
+            result = build(settings, progress=echo)
         echo(f"built: {getattr(result, 'triples', '?')} triples")
 
 

@@ -56,10 +56,24 @@ def script_json(value: Any) -> Markup:
 
 
 def graph_jsonld(graph: Graph) -> Markup:
-    """The graph as compact JSON-LD (with the project's prefixes), escaped for a ``<script>`` element."""
+    """The graph as compact JSON-LD (with the project's prefixes), escaped for a ``<script>`` element.
+
+    Its arrays are sorted: rdflib writes them in hash order, which differs from process to process, and a
+    page must be the same bytes whichever process renders it (ETags, the document cache, ``minegraph render``).
+    """
     context = {prefix: iri for prefix, iri in PREFIXES.items() if prefix not in ("xsd",)}
     text = graph.serialize(format="json-ld", context=context, auto_compact=True)
-    return script_json(text)
+    return script_json(json.dumps(_canonical(json.loads(text)), ensure_ascii=False, indent=2))
+
+
+def _canonical(value: Any, ordered: bool = False) -> Any:
+    """JSON-LD with its keys and its unordered arrays sorted (an ``@list`` keeps its order)."""
+    if isinstance(value, dict):
+        return {key: _canonical(item, ordered=key == "@list") for key, item in sorted(value.items())}
+    if isinstance(value, list):
+        items = [_canonical(item) for item in value]
+        return items if ordered else sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
+    return value
 
 
 def _upfirst(value: Any) -> str:

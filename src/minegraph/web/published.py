@@ -1,5 +1,6 @@
-"""What the dereferencing blueprint reads: the store through the query workers, tombstones, releases, and a
-cache of rendered documents that lasts until the store, the tombstones or the releases change."""
+"""What the dereferencing blueprint reads: the store through the query workers, tombstones, releases, a
+cache of rendered documents that lasts until the store, the tombstones or the releases change, and the
+document files (:mod:`minegraph.doccache`) that nginx serves without asking the app."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from typing import Any
 
 from flask import Flask, current_app, request
 
+from minegraph.describe import STATEMENTS, statement_predicates
+from minegraph.doccache import DocumentCache
 from minegraph.documents import Target, description, render_graph, render_rdf
 from minegraph.errors import StoreError
 from minegraph.formats import HTML, Format
@@ -63,6 +66,9 @@ class Published:
         self.store_path = Path(settings.store)
         self.releases = Releases(releases_dir(settings))
         self.store = PoolStore()
+        #: Document files for a web server in front (embedded store only: with a remote store, other
+        #: machines write the store, and nothing here would learn of it).
+        self.files = None if settings.remote else DocumentCache(app.extensions["minegraph"].locks, self.base)
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -98,11 +104,30 @@ class Published:
         return found.get(iri)
 
     def triples(self, target: Target) -> list[Any]:
-        found: list[Any] = self.cached(("triples", target.path), lambda: description(self.store, target, self.base))
+        def make() -> list[Any]:
+            predicates = None
+            if target.kind in STATEMENTS:  # once per store state, for every description after it
+                predicates = self.cached(("statement predicates",), lambda: statement_predicates(self.store))
+            return description(self.store, target, self.base, predicates)
+
+        found: list[Any] = self.cached(("triples", target.path), make)
         return found
 
-    def document(self, target: Target, fmt: Format) -> Rendered | None:
+    def file_generation(self) -> int | None:
+        """The generation a request's document files belong to, read before anything else of the request (so
+        a file is never written for a later generation than its data); None when there are no files."""
+        if self.files is None or request.script_root or not self.files.ready():
+            return None  # under a prefix, pages link to prefixed URLs: the files are for the root only
+        return state().locks.generation()
+
+    def document(self, target: Target, fmt: Format, generation: int | None = None) -> Rendered | None:
+        """``target``'s document in ``fmt``: from its file at ``generation`` if there is one, else rendered."""
         def make() -> Rendered | None:
+            if generation is not None and target.is_thing and self.files is not None:
+                found = self.files.read(generation, f"{target.path}.{fmt.extension}")
+                if found is not None:
+                    body, mtime = found
+                    return rendered_document(body, fmt.media_type, dt.datetime.fromtimestamp(int(mtime), dt.UTC))
             triples = self.triples(target)
             if not triples:
                 return None
@@ -116,8 +141,19 @@ class Published:
                 body = render_rdf(target, triples, fmt, base=self.base)
             return rendered_document(body, fmt.media_type, self.last_modified())
 
-        rendered: Rendered | None = self.cached(("doc", target.path, fmt.extension), make)
+        # keyed on root() too: pages link under it (a page rendered under a prefix must never become a file); and
+        # on the generation of the file it may come from, which can be older than the token read after it
+        key = ("doc", root(), target.path, fmt.extension, generation)
+        rendered: Rendered | None = self.cached(key, make)
         return rendered
+
+    def keep(self, target: Target, fmt: Format, rendered: Rendered, generation: int | None) -> None:
+        """Write a current thing's document to its file, for the generation read before it was rendered.
+
+        Only documents answered with 200 get here: errors, 404s and retired things (301, 410) are never files.
+        """
+        if generation is not None and target.is_thing and self.files is not None:
+            self.files.write(generation, f"{target.path}.{fmt.extension}", rendered.body, rendered.last_modified)
 
 
 def _mtime(path: Path) -> int:

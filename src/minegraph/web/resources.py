@@ -6,7 +6,8 @@ Request paths map onto canonical IRIs: ``/id/{kind}/{key}`` is ``{base}id/{kind}
 serves it; ``/def/`` and ``/concept/`` are always the software's fixed namespaces. Keys are checked against
 the key alphabet and check character before anything reaches the store. Retired things answer 301 (merged)
 or 410 (withdrawn, or gone from the data after a release); only what was never published answers 404.
-Rendered documents are cached until the store, the tombstones or the releases change.
+Rendered documents are cached until the store, the tombstones or the releases change; current documents of
+things are also written as files (:mod:`minegraph.doccache`) for nginx to serve.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ from minegraph.documents import (
     thing_target,
 )
 from minegraph.errors import StoreError
-from minegraph.formats import DOCUMENT_FORMATS, HTML, RDF_FORMATS, Format, by_name, negotiate
-from minegraph.releases import Archive, alternates, document_format
+from minegraph.formats import DOCUMENT_FORMATS, HTML, RDF_FORMATS, Format, by_name, content_type, negotiate
+from minegraph.releases import Archive, document_format, link_header
 from minegraph.tombstones import MERGED, Tombstone
 from minegraph.vocab import KINDS
 from minegraph.web import resource_html as html
@@ -42,15 +43,6 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 # --- responses --------------------------------------------------------------------------------------------
 
-def _content_type(media_type: str) -> str:
-    text = media_type.startswith("text/") or media_type.endswith(("+xml", "+json", "n-triples", "n-quads"))
-    return f"{media_type}; charset=utf-8" if text else media_type
-
-
-def _links(prefix: str) -> str:
-    return ", ".join(f'<{url}>; rel="alternate"; type="{media}"' for url, media, _ext in alternates(prefix))
-
-
 def _chosen(formats: tuple[Format, ...] = DOCUMENT_FORMATS) -> Format | None:
     """The format a request asks for: ``?format=`` first, then Accept (no Accept header: Turtle)."""
     name = request.args.get("format")
@@ -62,10 +54,10 @@ def _chosen(formats: tuple[Format, ...] = DOCUMENT_FORMATS) -> Format | None:
 def send_document(rendered: Rendered, prefix: str, fmt: Format, *, negotiated: bool, immutable: bool = False
                   ) -> BaseResponse:
     """A document with its validators, alternates and (when negotiated) Vary and Content-Location."""
-    response = Response(rendered.body, 200, content_type=_content_type(rendered.media_type))
+    response = Response(rendered.body, 200, content_type=content_type(rendered.media_type))
     response.set_etag(rendered.etag)
     response.last_modified = rendered.last_modified
-    response.headers["Link"] = _links(prefix)
+    response.headers["Link"] = link_header(prefix)
     response.headers["Cache-Control"] = IMMUTABLE if immutable else LIVE_CACHE
     if negotiated:
         response.headers["Vary"] = "Accept"
@@ -78,7 +70,7 @@ def not_acceptable(prefix: str) -> BaseResponse:
     response = Response(f"406 Not Acceptable: this document is available as {names}\n", 406,
                         content_type="text/plain; charset=utf-8")
     response.headers["Vary"] = "Accept"
-    response.headers["Link"] = _links(prefix)
+    response.headers["Link"] = link_header(prefix)
     return response
 
 
@@ -127,18 +119,20 @@ def _target_or_404(kind: str, key: str, extension_ok: bool = True) -> Target:
 
 def _serve(target: Target, fmt: Format | None, explicit: bool, space: str) -> BaseResponse:
     prefix = root() + target.path
+    generation = published().file_generation()  # first: the answer below is at this generation or later
     chosen = fmt if explicit else _chosen()
     retired = _retired(target, space, fmt if explicit else None)
     if retired is not None:
         return retired
     if chosen is None:
         return not_acceptable(prefix)
-    rendered = published().document(target, chosen)
+    rendered = published().document(target, chosen, generation)
     if rendered is None:
         gone = _missing(target, chosen)
         if gone is not None:
             return gone
         raise _not_found(target.kind, target.path.rsplit("/", 1)[-1], True) if target.is_thing else NotFound()
+    published().keep(target, chosen, rendered, generation)
     return send_document(rendered, prefix, chosen, negotiated=not explicit)
 
 
@@ -295,7 +289,7 @@ def _file_type(name: str) -> str:
     extension = name.rsplit(".", 1)[-1]
     for fmt in (*RDF_FORMATS, *DOCUMENT_FORMATS):
         if fmt.extension == extension:
-            return _content_type(fmt.media_type)
+            return content_type(fmt.media_type)
     return {"nq": "application/n-quads", "json": "application/json"}.get(extension, "text/plain; charset=utf-8")
 
 
@@ -351,6 +345,8 @@ def _description(kind: str, iri: str, make: Any, url: str) -> BaseResponse:
 
 def init_app(app: Flask) -> None:
     """Register the dereferencing routes (``create_app`` calls this)."""
-    app.extensions["minegraph.resources"] = Published(app)
+    view = app.extensions["minegraph.resources"] = Published(app)
+    if view.files is not None:
+        view.files.ready()  # now, not at the first request: files other code rendered must go before nginx serves them
     app.register_blueprint(blueprint)
     app.register_error_handler(html.NotFoundPage, html.not_found_response)
