@@ -54,6 +54,7 @@ PREFIXES: dict[str, str] = {
 KINDS = ("incident", "victim", "place", "source", "statement", "agent", "observation", "dataset")
 
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
+_POSITION = {char: index for index, char in enumerate(ALPHABET)}
 KEY_BODY_LENGTH = 10
 _KEY_RE = re.compile(rf"^[{ALPHABET}]{{{KEY_BODY_LENGTH + 1}}}$")
 
@@ -67,7 +68,7 @@ def check_character(body: str) -> str:
     """The Luhn mod 32 check character of ``body`` (characters of :data:`ALPHABET`)."""
     factor, total, n = 2, 0, len(ALPHABET)
     for char in reversed(body):
-        addend = factor * ALPHABET.index(char)
+        addend = factor * _POSITION[char]
         factor = 1 if factor == 2 else 2
         total += addend // n + addend % n
     return ALPHABET[(n - total % n) % n]

@@ -11,7 +11,7 @@ import calendar
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from rdflib.namespace import SKOS
 
@@ -110,6 +110,7 @@ def month_range(year: int, month: int | None) -> tuple[dt.date, dt.date]:
     return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+@lru_cache(maxsize=65536)
 def title_case(name: str) -> str:
     """``NORTE DE SANTANDER`` -> ``Norte de Santander`` (Spanish particles stay lower case)."""
     small = {"de", "del", "la", "las", "los", "el", "y", "e"}
@@ -136,6 +137,7 @@ def map_victim_table(table: Table, spec: MappingSpec, source_id: str, base: str)
     device_labels = concept_labels("explosive-ordnance")
     occurrences: Counter[str] = Counter()
     seen_rows: dict[tuple[str, ...], int] = {}
+    place_iris: dict[str, str] = {}  # P-code -> IRI (minted once, not once per row)
     duplicates = 0
     this_year = dt.date.today().year
     for line, cells in table.rows:
@@ -170,7 +172,7 @@ def map_victim_table(table: Table, spec: MappingSpec, source_id: str, base: str)
                 break
             code = code_text.zfill(level.digits)
             pcode = level.pcode.format(code=code)
-            iri = str(pcode_place_iri(base, pcode))
+            iri = place_iris.get(pcode) or place_iris.setdefault(pcode, str(pcode_place_iri(base, pcode)))
             known = out.places.get(iri)
             if known is None:
                 identifiers = {"pcode": pcode} | ({level.identifier: code} if level.identifier else {})

@@ -8,6 +8,7 @@ Nothing here is specific to one data set; docs/ingest.md documents the format.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,8 +24,12 @@ CONCEPT_FIELDS = {
 }
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise(value: str) -> str:
-    """A value as compared with a mapping's ``values:`` keys: case, accents and spacing do not matter."""
+    """A value as compared with a mapping's ``values:`` keys: case, accents and spacing do not matter.
+
+    Cached: a national table repeats a few dozen distinct values in hundreds of thousands of cells.
+    """
     text = unicodedata.normalize("NFKD", value.strip().casefold())
     return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
 
