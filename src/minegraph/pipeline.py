@@ -269,16 +269,20 @@ def keep_ingested_places(store: Store, places_graph: str, published: Graph) -> G
     return merged
 
 
-def split_places(graph: Any) -> tuple[list[str], list[str]]:
-    """The N-Triples lines of an ingested graph that describe places (and their ``#`` nodes), and the rest."""
+def split_places(graph: Any, head: int | None = None) -> tuple[list[str], list[str]]:
+    """The N-Triples lines of an ingested graph that describe places (and their ``#`` nodes), and the rest.
+
+    ``head``: the places are all within the first ``head`` lines (a table's graph: before its incidents).
+    """
+    lines = graph.lines if head is None else graph.lines[:head]
     place_type = f"<{RDF.type}> <{MG.Place}>"
-    places = {line.split(" ", 1)[0][1:-1] for line in graph.lines if place_type in line}
+    places = {line.split(" ", 1)[0][1:-1] for line in lines if place_type in line}
     ours: list[str] = []
     rest: list[str] = []
-    for line in graph.lines:
+    for line in lines:
         subject = line.split(" ", 1)[0][1:-1].split("#", 1)[0]
         (ours if subject in places else rest).append(line)
-    return ours, rest
+    return ours, rest + (graph.lines[head:] if head is not None else [])
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -350,7 +354,7 @@ def ingest(
                    places_iri: run.current_triples(target, places_iri)}
             places = None
             if hasattr(ingested.graph, "lines"):  # tables: their places join the shared places graph
-                place_lines, rest = split_places(ingested.graph)
+                place_lines, rest = split_places(ingested.graph, getattr(ingested, "head", None))
                 ingested.graph = type(ingested.graph)(rest)
                 places = type(ingested.graph)([f"{t} .\n" for t in old[places_iri]] + place_lines)
             before = {str(t.subject.value) for t in old[ingested.graph_iri] if isinstance(t.subject, NamedNode)}

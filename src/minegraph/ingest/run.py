@@ -23,11 +23,11 @@ from typing import Any
 from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Triple, parse, serialize
 
 from minegraph.errors import InputError, ValidationFailed
-from minegraph.gate import Result, ValidationReport
+from minegraph.gate import ValidationReport
 from minegraph.ingest.emit import NTriplesGraph, SourceMeta, emit_incidents, emit_places, emit_source, literal, typed
 from minegraph.ingest.rows import TableRecords, map_victim_table
 from minegraph.ingest.table import RowError, Table, fail_on, read_table
-from minegraph.ingest.validate import located, validate_in_processes, validate_ntriples
+from minegraph.ingest.validate import Row, as_row, from_row, located, validate_in_processes, validate_ntriples
 from minegraph.mapping import source_graph_iri, source_iri
 from minegraph.tombstones import tombstones_graph_iri
 from minegraph.vocab import MG
@@ -76,6 +76,8 @@ class Ingested:
     unknown_columns: list[str] = field(default_factory=list)
     tombstoned: int = 0
     unchanged: bool = False
+    #: Lines of ``graph`` before the first incident (the source, its statement, places); None: unknown.
+    head: int | None = None
 
 
 @dataclass
@@ -135,19 +137,19 @@ def validate_table(emitted: Emitted, reference: str, batch: int = GATE_BATCH, wo
     if workers > 1:
         done = validate_in_processes(texts, reference, workers)
     else:
-        done = ((index, validate_ntriples(text, reference).results) for index, text in enumerate(texts))
-    parts: dict[int, list[Result]] = {}
-    for index, results in done:
-        parts[index] = results
+        done = ((i, [as_row(r) for r in validate_ntriples(text, reference).results]) for i, text in enumerate(texts))
+    parts: dict[int, list[Row]] = {}
+    for index, rows in done:
+        parts[index] = rows
         if progress:
             progress(sizes[index])
     report = ValidationReport()
-    seen: set[Result] = set()
+    seen: set[Row] = set()
     for index in range(len(texts)):
-        for result in parts[index]:
-            if result not in seen:
-                seen.add(result)
-                report.results.append(located(result, emitted.locate))
+        for row in parts[index]:
+            if row not in seen:
+                seen.add(row)
+                report.results.append(located(from_row(row), emitted.locate))
     return report
 
 
@@ -177,7 +179,8 @@ def gate_table(records: TableRecords, meta: SourceMeta, base: str, table: Table,
             raise ValidationFailed("violations remain after skipping the bad rows: nothing written",
                                    report=report, file=table.file)
     kept = [i for i in records.incidents if i.row not in skip]
-    return Ingested(table.file, meta.id, str(source_graph_iri(base, meta.id)), emitted.graph, report,
+    head = emitted.starts[0] if emitted.starts else len(emitted.graph.lines)
+    return Ingested(table.file, meta.id, str(source_graph_iri(base, meta.id)), emitted.graph, report, head=head,
                     incidents=len(kept), victims=sum(len(i.victims) for i in kept), places=len(records.places),
                     rejected=sorted(rejected, key=lambda e: e.row), notices=list(records.notices),
                     dropped=records.dropped, unknown_columns=records.unknown_columns)
