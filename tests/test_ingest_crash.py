@@ -69,9 +69,9 @@ def test_a_crash_just_after_the_write_leaves_the_new_state(tmp_path: Path, corre
         [line for line in dump(clean).splitlines() if strip not in line]
 
 
-def test_a_crash_half_way_through_a_bulk_load_is_undone_and_never_shown(tmp_path: Path) -> None:
-    """A first ingest bulk-loads its new graph under a marker: killed half-way, readers leave the half-loaded
-    graph out, and the next writer drops it, so the store is as it was before."""
+def test_a_crash_before_a_bulk_load_is_published_is_undone_and_never_shown(tmp_path: Path) -> None:
+    """A first ingest bulk-loads its new graph under a marker: killed before publishing it, readers leave the
+    loaded graph out, and the next writer drops it, so the store is as it was before."""
     from pyoxigraph import NamedNode, Store
 
     from minegraph.visibility import GRAPHS_QUERY, PENDING_GRAPH
@@ -87,7 +87,7 @@ def test_a_crash_half_way_through_a_bulk_load_is_undone_and_never_shown(tmp_path
     listed = {row["g"].value for row in reader.query(GRAPHS_QUERY)}  # type: ignore[union-attr]
     marked = [q.subject.value for q in reader.quads_for_pattern(None, None, None, NamedNode(PENDING_GRAPH))]
     del reader
-    assert len(marked) == 1 and marked[0] not in listed  # half-loaded, and hidden from readers
-    assert dump(store) == before  # opening it for writing dropped the half-loaded graph
+    assert len(marked) == 1 and marked[0] not in listed  # loaded, not published: hidden from readers
+    assert dump(store) == before  # opening it for writing dropped the unpublished graph
     assert run(store, SAMPLE).returncode == 0
     assert dump(store) != before

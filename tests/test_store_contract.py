@@ -292,3 +292,21 @@ def test_a_bulk_write_abandoned_half_way_is_dropped_by_the_next_writer(store: St
     leftover = f"ASK {{ {{ GRAPH <{G1}> {{ ?s ?p ?o }} }} UNION {{ GRAPH <{PENDING_GRAPH}> {{ ?s ?p ?o }} }} }}"
     assert bool(store.query(leftover, default_graphs=[])) is False  # type: ignore[arg-type]
     store.close()
+
+
+def test_a_remote_bulk_load_is_uploaded_in_pieces(remote_store: RemoteStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Big graphs go up in several Graph Store POSTs cut at line ends, and arrive whole."""
+    from minegraph.store import remote
+
+    monkeypatch.setattr(remote, "UPLOAD_BYTES", 200)  # a few lines per request
+    posts: list[bytes] = []
+    send = remote_store._request
+    monkeypatch.setattr(remote_store, "_request", lambda method, graph, data=None, *rest, **named: (
+        posts.append(data or b"") if method == "POST" else None, send(method, graph, data, *rest, **named))[1])
+    lines = _bulk_lines(40)
+    remote_store.begin_bulk([G1])
+    remote_store.bulk_load(G1, b"".join(lines))
+    remote_store.finish_bulk([G1])
+    assert len(posts) > 5 and all(len(p) <= 200 and p.endswith(b"\n") for p in posts)
+    count = f"SELECT (COUNT(*) AS ?v) WHERE {{ GRAPH <{G1}> {{ ?s ?p ?o }} }}"
+    assert values(remote_store.query(count, default_graphs=[])) == ["40"]

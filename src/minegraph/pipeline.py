@@ -363,7 +363,7 @@ def ingest(
             writes = {ingested.graph_iri: ingested.graph, tomb_iri: tombstones}
             if places is not None:
                 writes[places_iri] = places
-            removed, added = run.write_atomically(target, writes, old, say)
+            removed, added = run.write_atomically(target, writes, old)
             ingested.unchanged = not removed and not added
             say(f"wrote {ingested.graph_iri}: {removed:,} triple(s) removed, {added:,} added")
             results.append(ingested)

@@ -35,14 +35,12 @@ from minegraph.vocab import MG
 PROV = "http://www.w3.org/ns/prov#"
 
 CRASH_ENV = "MINEGRAPH_TEST_CRASH_AT"
-#: read: input read and mapped; validated: the gate passed; writing: just before the write; loading: half-way
-#: through the bulk load of a graph new to the store; written: just after the write.
+#: read: input read and mapped; validated: the gate passed; writing: just before the write; loading: a graph new
+#: to the store bulk-loaded under its marker, not yet published; written: just after the write.
 CRASH_STAGES = ("read", "validated", "writing", "loading", "written")
 Progress = Callable[[str], None]
 #: Incidents per batch of the fast gate (see :func:`validate_table`).
 GATE_BATCH = 10_000
-#: A graph new to the store is bulk-loaded in this many pieces (a progress bar moves after each).
-LOAD_PIECES = 8
 
 
 def meter_of(say: Progress | None, what: str, total: int) -> Callable[[int], None] | None:
@@ -231,7 +229,7 @@ def current_triples(store: Any, graph: str) -> set[Triple]:
 
 
 def write_atomically(store: Any, graphs: Mapping[str, NTriplesGraph | None],
-                     old: Mapping[str, set[Triple]], say: Progress | None = None) -> tuple[int, int]:
+                     old: Mapping[str, set[Triple]]) -> tuple[int, int]:
     """Make each graph hold exactly the given triples, atomically; (removed, added) triples.
 
     A graph new to an embedded store is written with the bulk loader under a crash-safe marker
@@ -264,16 +262,9 @@ def write_atomically(store: Any, graphs: Mapping[str, NTriplesGraph | None],
     update = _difference_update(removed, added)
     if bulk:
         store.begin_bulk(bulk)
-        advance = meter_of(say, "triples loaded", sum(len(g) for g in bulk.values()))
-        for iri, graph in bulk.items():
-            lines = graph.lines  # type: ignore[union-attr]
-            step = max(1, -(-len(lines) // LOAD_PIECES))
-            for piece, first in enumerate(range(0, len(lines), step)):
-                if piece == LOAD_PIECES // 2:
-                    crash_point("loading")
-                store.bulk_load(iri, "".join(lines[first:first + step]).encode("utf-8"))
-                if advance:
-                    advance(len(lines[first:first + step]))
+        for iri, graph in bulk.items():  # one call per graph: pieces cost ~25 % more (more files to merge)
+            store.bulk_load(iri, graph.text().encode("utf-8"))  # type: ignore[union-attr]
+        crash_point("loading")
         store.finish_bulk(bulk, update)
     elif added and not removed and getattr(store, "oxigraph", None) is not None:
         # one transactional N-Quads load: about 3x faster than the same triples as INSERT DATA

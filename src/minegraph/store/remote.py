@@ -51,6 +51,8 @@ from minegraph.store.remote_http import auth_opener, derived_endpoints, error_wo
 from minegraph.visibility import GRAPHS_QUERY, PENDING, PENDING_GRAPH, STAGING_PREFIX
 
 GRAPHS_TTL = 5.0
+#: The largest Graph Store upload of a bulk load (:meth:`RemoteStore.bulk_load`).
+UPLOAD_BYTES = 64 * 1024 * 1024
 STALE_SECONDS = 3600
 #: Graphs a Virtuoso server holds for itself: never part of the data.
 VIRTUOSO_SYSTEM = ("http://www.openlinksw.com/", "http://www.w3.org/ns/ldp#", "http://localuriqaserver/",
@@ -243,8 +245,15 @@ class RemoteStore:
         self.update(f"INSERT DATA {{ GRAPH <{PENDING_GRAPH}> {{ {marks} }} }}")
 
     def bulk_load(self, target: str, data: bytes) -> None:
-        """Append N-Triples ``data`` to the marked graph ``target`` (Graph Store POST)."""
-        self._request("POST", target, data, "application/n-triples")
+        """Append N-Triples ``data`` to the marked graph ``target``: Graph Store POSTs of at most
+        :data:`UPLOAD_BYTES` each (cut at line ends), so no request body grows with the data set."""
+        start = 0
+        while start < len(data):
+            end = len(data) if len(data) - start <= UPLOAD_BYTES else data.rfind(b"\n", start, start + UPLOAD_BYTES) + 1
+            if end <= start:  # one line longer than the limit: send it whole
+                end = data.find(b"\n", start) + 1 or len(data)
+            self._request("POST", target, data[start:end], "application/n-triples")
+            start = end
 
     def finish_bulk(self, targets: Iterable[str], update: str = "") -> None:
         """Publish the uploaded ``targets``: remove their markers and apply ``update``, in one SPARQL update."""
