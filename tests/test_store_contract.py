@@ -310,3 +310,17 @@ def test_a_remote_bulk_load_is_uploaded_in_pieces(remote_store: RemoteStore, mon
     assert len(posts) > 5 and all(len(p) <= 200 and p.endswith(b"\n") for p in posts)
     count = f"SELECT (COUNT(*) AS ?v) WHERE {{ GRAPH <{G1}> {{ ?s ?p ?o }} }}"
     assert values(remote_store.query(count, default_graphs=[])) == ["40"]
+
+
+def test_a_bulk_write_that_fails_leaves_nothing_behind(store: Store) -> None:
+    """A load the store refuses (malformed N-Triples) fails the write, and neither graph nor marker remains."""
+    from minegraph.ingest.emit import NTriplesGraph
+    from minegraph.ingest.run import write_atomically
+    from minegraph.visibility import PENDING_GRAPH
+
+    broken = NTriplesGraph([line.decode() for line in _bulk_lines(5)] + ["<http://example.org/x> not a triple\n"])
+    with pytest.raises(Exception):  # noqa: B017 - each store words its refusal its own way
+        write_atomically(store, {G1: broken}, {})
+    leftover = f"ASK {{ {{ GRAPH <{G1}> {{ ?s ?p ?o }} }} UNION {{ GRAPH <{PENDING_GRAPH}> {{ ?s ?p ?o }} }} }}"
+    assert bool(store.query(leftover, default_graphs=[])) is False  # type: ignore[arg-type]
+    assert G1 not in store.graphs()

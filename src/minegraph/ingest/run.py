@@ -262,10 +262,14 @@ def write_atomically(store: Any, graphs: Mapping[str, NTriplesGraph | None],
     update = _difference_update(removed, added)
     if bulk:
         store.begin_bulk(bulk)
-        for iri, graph in bulk.items():  # one call per graph: pieces cost ~25 % more (more files to merge)
-            store.bulk_load(iri, graph.text().encode("utf-8"))  # type: ignore[union-attr]
-        crash_point("loading")
-        store.finish_bulk(bulk, update)
+        try:
+            for iri, graph in bulk.items():  # one call per graph: pieces cost ~25 % more (more files to merge)
+                store.bulk_load(iri, graph.text().encode("utf-8"))  # type: ignore[union-attr]
+            crash_point("loading")
+            store.finish_bulk(bulk, update)
+        except Exception:
+            store.abandon_bulk(bulk)  # a failed write leaves nothing behind (a crash: the next writer cleans up)
+            raise
     elif added and not removed and getattr(store, "oxigraph", None) is not None:
         # one transactional N-Quads load: about 3x faster than the same triples as INSERT DATA
         store.oxigraph.load(serialize(added, format=RdfFormat.N_QUADS), format=RdfFormat.N_QUADS)

@@ -125,6 +125,15 @@ class EmbeddedStore:
         except OSError as error:
             raise StoreError(f"the store could not be written: {error}") from error
 
+    def abandon_bulk(self, targets: Iterable[str]) -> None:
+        """Undo :meth:`begin_bulk` after a failure: drop the marked graphs and their markers."""
+        for target in targets:
+            node = NamedNode(target)
+            if self._store.contains_named_graph(node):
+                self._store.remove_graph(node)
+            for quad in list(self._store.quads_for_pattern(node, NamedNode(PENDING), None, NamedNode(PENDING_GRAPH))):
+                self._store.remove(quad)
+
     def graphs(self) -> list[str]:
         loading = {q.subject for q in self._store.quads_for_pattern(None, NamedNode(PENDING), None,
                                                                      NamedNode(PENDING_GRAPH))}

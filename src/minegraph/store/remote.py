@@ -260,6 +260,15 @@ class RemoteStore:
         operations = [f"DELETE WHERE {{ GRAPH <{PENDING_GRAPH}> {{ <{t}> <{PENDING}> ?state }} }}" for t in targets]
         self.update(" ;\n".join([*operations, *([update] if update else [])]))
 
+    def abandon_bulk(self, targets: Iterable[str]) -> None:
+        """Undo :meth:`begin_bulk` after a failure, best effort: drop the graphs, then their markers (what is
+        left when the store is unreachable is dropped by a later writer, see :meth:`_drop_stale`)."""
+        names = list(targets)
+        self._drop(names)
+        marks = " ".join(f"<{g}> <{PENDING}> ?state{i} ." for i, g in enumerate(names))
+        with contextlib.suppress(StoreError):
+            self.update(f"DELETE WHERE {{ GRAPH <{PENDING_GRAPH}> {{ {marks} }} }}")
+
     def _pending(self) -> dict[str, int]:
         """The graphs marked as loading, with the time (epoch seconds) their load began."""
         found = self.query(f"SELECT ?g ?state WHERE {{ GRAPH <{PENDING_GRAPH}> {{ ?g <{PENDING}> ?state }} }}",
@@ -351,10 +360,7 @@ class RemoteStore:
         limit = time.time() - STALE_SECONDS
         abandoned = [g for g, began in self._pending().items() if began < limit]
         if abandoned:  # half-loaded by a writer that died: drop the graph, then its marker
-            self._drop(abandoned)
-            marks = " ".join(f"<{g}> <{PENDING}> ?state{i} ." for i, g in enumerate(abandoned))
-            with contextlib.suppress(StoreError):
-                self.update(f"DELETE WHERE {{ GRAPH <{PENDING_GRAPH}> {{ {marks} }} }}")
+            self.abandon_bulk(abandoned)
         stale = []
         for graph in self._all_graphs():
             if graph == PENDING_GRAPH:
