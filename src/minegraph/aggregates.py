@@ -152,9 +152,8 @@ def refresh(store: Store, base: str) -> int:
     from minegraph.ingest.validate import base_reference_text, validate_ntriples
 
     target = str(graph_iri(base, "aggregates"))
-    view = PublicStore(store, base)  # restricted graphs are never counted in public aggregates
-    view.public = [g for g in view.public if g != target]  # nor the observations themselves (faster scans)
-    cells = count_cells(view)
+    # restricted graphs are never counted in public aggregates, nor the observations themselves (faster scans)
+    cells = count_cells(PublicStore(store, base, leave_out=[target]))
     lines = cube_ntriples(cells, base)
     report = validate_ntriples("".join(lines), base_reference_text())
     if not report.conforms:

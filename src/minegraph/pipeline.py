@@ -354,7 +354,7 @@ def ingest(
                    places_iri: run.current_triples(target, places_iri)}
             places = None
             if hasattr(ingested.graph, "lines"):  # tables: their places join the shared places graph
-                place_lines, rest = split_places(ingested.graph, getattr(ingested, "head", None))
+                place_lines, rest = split_places(ingested.graph, ingested.head)
                 ingested.graph = type(ingested.graph)(rest)
                 places = type(ingested.graph)([f"{t} .\n" for t in old[places_iri]] + place_lines)
             before = {str(t.subject.value) for t in old[ingested.graph_iri] if isinstance(t.subject, NamedNode)}

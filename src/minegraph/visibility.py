@@ -69,10 +69,12 @@ class PublicStore:
     leave restricted graphs out.
     """
 
-    def __init__(self, store: Any, base: str) -> None:
+    def __init__(self, store: Any, base: str, *, leave_out: Iterable[str] = ()) -> None:
+        """``leave_out``: public graphs this view does not read either (e.g. the aggregates, when counting)."""
         self.store = store
         self.base = normalise_base(base)
-        self.public = public_graphs(store.graphs(), self.base)
+        left_out = set(leave_out)
+        self.public = [g for g in public_graphs(store.graphs(), self.base) if g not in left_out]
 
     def query(self, sparql: str, **_ignored: Any) -> Any:
         return self.store.query(sparql, default_graphs=self.public, named_graphs=self.public)

@@ -232,12 +232,12 @@ def write_atomically(store: Any, graphs: Mapping[str, NTriplesGraph | None],
                      old: Mapping[str, set[Triple]]) -> tuple[int, int]:
     """Make each graph hold exactly the given triples, atomically; (removed, added) triples.
 
-    A graph new to an embedded store is written with the bulk loader under a crash-safe marker
-    (``EmbeddedStore.begin_bulk``): about 3x faster than a transaction, which matters for a national file of
-    millions of triples. Of the other graphs only the difference to ``old`` is written, as one SPARQL update
-    (DELETE DATA; INSERT DATA) — the same transaction that publishes the bulk-loaded graphs; the difference
-    of a re-ingest is usually nothing at all. Graphs with blank nodes (RDF inputs) go through
-    ``Store.replace_graphs`` instead.
+    A graph new to the store is written with the store's bulk loader under a crash-safe marker
+    (``Store.begin_bulk``; embedded: about 3x faster than a transaction, remote: no MOVE of the whole graph),
+    which matters for a national file of millions of triples. Of the other graphs only the difference to
+    ``old`` is written, as one SPARQL update (DELETE DATA; INSERT DATA) — the same transaction that publishes
+    the bulk-loaded graphs; the difference of a re-ingest is usually nothing at all. Graphs with blank nodes
+    (RDF inputs) go through ``Store.replace_graphs`` instead.
     """
     bulk = {iri: g for iri, g in graphs.items()
             if g and not old.get(iri) and hasattr(store, "begin_bulk") and not _has_blank_nodes(g)}
