@@ -66,10 +66,10 @@ def count_cells(store: Store | PublicStore) -> Counter[Cell]:
     prefixes = sparql_prefixes() + "PREFIX schema: <http://schema.org/>\n"
 
     def scan(name: str) -> dict[str, str]:
-        rows = store.query(prefixes + SCANS[name])  # type: ignore[union-attr]
+        rows = store.query(prefixes + SCANS[name])
         if name in ("incidents", "victims"):
-            return {row[0].value: "" for row in rows}
-        return {row[0].value: row[1].value for row in rows}
+            return {row[0].value: "" for row in rows}  # type: ignore[union-attr]
+        return {row[0].value: row[1].value for row in rows}  # type: ignore[union-attr]
 
     areas: dict[str, list[str]] = {}
     for row in store.query(prefixes + AREAS):  # type: ignore[union-attr]

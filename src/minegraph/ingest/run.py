@@ -264,7 +264,7 @@ def write_atomically(store: Any, graphs: Mapping[str, NTriplesGraph | None],
         store.begin_bulk(bulk)
         try:
             for iri, graph in bulk.items():  # one call per graph: pieces cost ~25 % more (more files to merge)
-                store.bulk_load(iri, graph.text().encode("utf-8"))  # type: ignore[union-attr]
+                store.bulk_load(iri, graph.text().encode("utf-8"))
             crash_point("loading")
             store.finish_bulk(bulk, update)
         except Exception:
@@ -276,7 +276,7 @@ def write_atomically(store: Any, graphs: Mapping[str, NTriplesGraph | None],
     elif update:
         store.update(update)
     crash_point("written")
-    return len(removed), len(added) + sum(len(g) for g in bulk.values())  # type: ignore[arg-type]
+    return len(removed), len(added) + sum(len(g) for g in bulk.values())
 
 
 def _has_blank_nodes(graph: Any) -> bool:

@@ -273,7 +273,7 @@ class RemoteStore:
         """The graphs marked as loading, with the time (epoch seconds) their load began."""
         found = self.query(f"SELECT ?g ?state WHERE {{ GRAPH <{PENDING_GRAPH}> {{ ?g <{PENDING}> ?state }} }}",
                            default_graphs=[])
-        return {row["g"].value: int(row["state"].value) if row["state"].value.isdigit() else 0  # type: ignore[index]
+        return {row["g"].value: int(row["state"].value) if row["state"].value.isdigit() else 0
                 for row in found}  # type: ignore[union-attr]
 
     def create_graph(self, graph: str) -> None:
