@@ -1,8 +1,11 @@
 """The public dataset as the web process sees it: every query job of a public route goes through :func:`public_job`.
 
-The list of named graphs is read through the query workers and kept until the store changes (a write through
-the server bumps the generation; a CLI build or ingest changes the store directory). A stale list can only
-hide a new graph for a moment, never show a restricted one: restricted graphs are filtered by their IRI.
+On the embedded store the query workers narrow a public job themselves, from the store they hold open
+(:class:`minegraph.web.run.Snapshot`): exact, and free when the store has no restricted graph. On a remote
+store the web process names the public graphs: their list is read from the store and kept until the store
+may have changed (a write through the server bumps the generation; remote caches last a few seconds). A stale
+list can only hide a new graph for a moment, never show a restricted one: restricted graphs are filtered by
+their IRI.
 """
 
 from __future__ import annotations
@@ -54,7 +57,10 @@ def public_job(job: dict[str, Any]) -> dict[str, Any]:
 
     if job.get("kind") != "query":
         return job
-    default, named = public_dataset(all_graphs(), state().settings.base_uri, job.get("default_graphs"),
+    settings = state().settings
+    if not settings.remote:
+        return {**job, "public": settings.base_uri}
+    default, named = public_dataset(all_graphs(), settings.base_uri, job.get("default_graphs"),
                                     job.get("named_graphs"))
     return {**job, "default_graphs": default, "named_graphs": named}
 

@@ -7,6 +7,7 @@ from typing import Any
 from pyoxigraph import DefaultGraph, NamedNode, QueryBoolean, QuerySolutions, Store, serialize
 
 from minegraph.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_extension
+from minegraph.visibility import GRAPHS_QUERY, is_restricted, public_dataset
 from minegraph.web.results import write_boolean, write_rows
 from minegraph.web.workers import Answer
 
@@ -29,9 +30,55 @@ def _not_acceptable(what: str) -> Answer:
     return Answer(406, body=f"the results of this {what} cannot be given in any format the request accepts".encode())
 
 
-def run_query(store: Store, job: dict[str, Any], max_rows: int) -> Answer:
+class Snapshot:
+    """What a query worker knows of the store it holds open.
+
+    A worker's read-only store never changes under it (it reopens the store after every write), so what is
+    read from it here holds until then: the named graphs, and whether the union of all graphs is exactly
+    the public dataset.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._graphs: list[str] | None = None
+        self._union_is_public: dict[str, bool] = {}
+
+    def graphs(self) -> list[str]:
+        """The named graphs, those still loading left out (:data:`~minegraph.visibility.GRAPHS_QUERY`)."""
+        if self._graphs is None:
+            rows = self.store.query(GRAPHS_QUERY)
+            assert isinstance(rows, QuerySolutions)
+            self._graphs = sorted(row["g"].value for row in rows if isinstance(row["g"], NamedNode))
+        return self._graphs
+
+    def union_is_public(self, base: str) -> bool:
+        """Whether the union of every graph is the public dataset: no restricted, staging or loading graph (a
+        loading graph's marker is in a staging graph), and nothing in the store's own default graph."""
+        found = self._union_is_public.get(base)
+        if found is None:
+            found = not any(is_restricted(g.value, base) for g in self.store.named_graphs()
+                            if isinstance(g, NamedNode))
+            found = found and next(iter(self.store.quads_for_pattern(None, None, None, DefaultGraph())), None) is None
+            self._union_is_public[base] = found
+        return found
+
+    def public_dataset(self, base: str, default_graphs: list[str] | None,
+                       named_graphs: list[str] | None) -> tuple[list[str] | None, list[str] | None]:
+        """The dataset of a public query (:func:`minegraph.visibility.public_dataset`); ``(None, None)``, the
+        union of all graphs, when that is the same thing — the engine answers over the union 20x faster than
+        over an explicit list of a hundred graphs."""
+        if default_graphs is None and named_graphs is None and self.union_is_public(base):
+            return None, None
+        return public_dataset(self.graphs(), base, default_graphs, named_graphs)
+
+
+def run_query(store: Store, job: dict[str, Any], max_rows: int, snapshot: Snapshot | None = None) -> Answer:
+    """Answer a query job. A job with ``public`` (the base IRI) runs over the public dataset of the store,
+    narrowed here, where the store is (see :class:`Snapshot`)."""
     options: dict[str, Any] = {"base_iri": job.get("base_iri")}
     defaults, named = job.get("default_graphs"), job.get("named_graphs")
+    if job.get("public"):
+        defaults, named = (snapshot or Snapshot(store)).public_dataset(job["public"], defaults, named)
     if defaults is None and named is None:
         options["use_default_graph_as_union"] = True
     else:
@@ -106,10 +153,10 @@ def stats(store: Store, job: dict[str, Any]) -> Answer:
     return Answer(200, extra={"quads": len(store), "graphs": graphs})
 
 
-def run_job(store: Store, job: dict[str, Any], max_rows: int) -> Answer:
+def run_job(store: Store, job: dict[str, Any], max_rows: int, snapshot: Snapshot | None = None) -> Answer:
     kind = job.get("kind")
     if kind == "query":
-        return run_query(store, job, max_rows)
+        return run_query(store, job, max_rows, snapshot)
     if kind == "graph":
         return dump_graph(store, job)
     if kind == "stats":

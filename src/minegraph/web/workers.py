@@ -6,8 +6,9 @@ sent over a pipe; the web process waits for the answer at most ``timeout`` secon
 served meanwhile by the other workers.
 
 A job is a dict: ``{"kind": "query", "sparql", "default_graphs", "named_graphs", "base_iri",
-"results", "graph"}`` (``results`` / ``graph``: the file extension of the negotiated format for solutions
-and booleans, and for triples) or ``{"kind": "graph", "graph": IRI or None (default graph), "format"}``.
+"results", "graph", "public"}`` (``results`` / ``graph``: the file extension of the negotiated format for
+solutions and booleans, and for triples; ``public``: the base IRI, when the query may read only the public
+dataset) or ``{"kind": "graph", "graph": IRI or None (default graph), "format"}``.
 An answer is an :class:`Answer`.
 """
 
@@ -56,14 +57,15 @@ def worker_main(conn: Connection, store_path: str, max_rows: int) -> None:
     from pyoxigraph import Store
 
     from minegraph.store.locks import StoreLocks
-    from minegraph.web.run import run_job
+    from minegraph.web.run import Snapshot, run_job
 
     locks = StoreLocks(store_path)
     store: Store | None = None
+    snapshot: Snapshot | None = None
     fd: int | None = None
     while True:
         if fd is not None and locks.write_pending():
-            store = None
+            store = snapshot = None
             locks.release(fd)
             fd = None
         try:
@@ -78,7 +80,8 @@ def worker_main(conn: Connection, store_path: str, max_rows: int) -> None:
             if store is None:
                 fd = locks.acquire_shared()
                 store = Store.read_only(store_path)
-            answer = run_job(store, job, max_rows)
+                snapshot = Snapshot(store)
+            answer = run_job(store, job, max_rows, snapshot)
         except Exception as error:  # the worker must survive whatever one query does
             answer = Answer(500, body=f"the query failed: {error}".encode())
         try:

@@ -1,0 +1,86 @@
+"""A query worker narrows a public query to the public dataset from the store it holds open (web/run.py).
+
+When nothing but public graphs is in the store, the worker lets the engine answer over the union of all
+graphs (much faster than an explicit list of graphs); as soon as the store holds anything a public query must
+not see — a restricted graph, a graph still loading, a triple in the store's own default graph — it names
+the public graphs instead. Each case is checked by what a public query sees.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, Store
+
+from minegraph.visibility import PENDING, PENDING_GRAPH, restricted_prefix
+from minegraph.web.run import Snapshot, run_query
+
+BASE = "https://w3id.org/minegraph/"
+LABEL = NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+PUBLIC = NamedNode(f"{BASE}graph/source/news")
+
+
+def _store(tmp_path: Path, *extra: Quad) -> Store:
+    store = Store(str(tmp_path / "store"))
+    store.add(Quad(NamedNode(f"{BASE}id/incident/a"), LABEL, Literal("public incident"), PUBLIC))
+    for quad in extra:
+        store.add(quad)
+    return store
+
+
+def _public_labels(store: Store, snapshot: Snapshot, sparql: str = "SELECT ?l WHERE { ?s ?p ?l }",
+                   **dataset: list[str]) -> set[str]:
+    job = {"kind": "query", "sparql": sparql, "results": "json", "public": BASE,
+           "default_graphs": dataset.get("default"), "named_graphs": dataset.get("named")}
+    answer = run_query(store, job, 1000, snapshot)
+    assert answer.status == 200, answer.body
+    return {b["l"]["value"] for b in json.loads(answer.body)["results"]["bindings"] if "l" in b}
+
+
+def test_only_public_graphs_the_union_is_the_public_dataset(tmp_path: Path) -> None:
+    store = _store(tmp_path, Quad(NamedNode(f"{BASE}id/place/p"), LABEL, Literal("a place"),
+                                  NamedNode(f"{BASE}graph/places")))
+    snapshot = Snapshot(store)
+    assert snapshot.public_dataset(BASE, None, None) == (None, None)
+    assert _public_labels(store, snapshot) == {"public incident", "a place"}
+    assert _public_labels(store, snapshot, "SELECT ?l WHERE { GRAPH ?g { ?s ?p ?l } }") == {"public incident",
+                                                                                             "a place"}
+
+
+def test_a_restricted_graph_is_outside_every_public_query(tmp_path: Path) -> None:
+    secret = Quad(NamedNode(f"{BASE}id/victim/v"), LABEL, Literal("Qxyzzyova"),
+                  NamedNode(f"{restricted_prefix(BASE)}victims"))
+    store = _store(tmp_path, secret)
+    snapshot = Snapshot(store)
+    assert snapshot.public_dataset(BASE, None, None) != (None, None)
+    assert _public_labels(store, snapshot) == {"public incident"}
+    assert _public_labels(store, snapshot, "SELECT ?l WHERE { GRAPH ?g { ?s ?p ?l } }") == {"public incident"}
+    asked = [f"{restricted_prefix(BASE)}victims"]
+    assert _public_labels(store, snapshot, default=asked) == set()
+    assert _public_labels(store, snapshot, "SELECT ?l WHERE { GRAPH ?g { ?s ?p ?l } }", named=asked) == set()
+
+
+def test_the_store_default_graph_and_loading_graphs_stay_hidden(tmp_path: Path) -> None:
+    loading = NamedNode(f"{BASE}graph/source/half-loaded")
+    store = _store(tmp_path,
+                   Quad(NamedNode(f"{BASE}x"), LABEL, Literal("in the default graph"), DefaultGraph()),
+                   Quad(NamedNode(f"{BASE}id/incident/b"), LABEL, Literal("still loading"), loading),
+                   Quad(loading, NamedNode(PENDING), Literal("loading"), NamedNode(PENDING_GRAPH)))
+    snapshot = Snapshot(store)
+    assert not snapshot.union_is_public(BASE)
+    assert _public_labels(store, snapshot) == {"public incident"}
+
+
+def test_the_default_graph_alone_turns_the_union_off(tmp_path: Path) -> None:
+    store = _store(tmp_path, Quad(NamedNode(f"{BASE}x"), LABEL, Literal("in the default graph"), DefaultGraph()))
+    snapshot = Snapshot(store)
+    assert not snapshot.union_is_public(BASE)
+    assert _public_labels(store, snapshot) == {"public incident"}
+
+
+def test_a_requested_dataset_is_kept(tmp_path: Path) -> None:
+    other = NamedNode(f"{BASE}graph/places")
+    store = _store(tmp_path, Quad(NamedNode(f"{BASE}id/place/p"), LABEL, Literal("a place"), other))
+    snapshot = Snapshot(store)
+    assert _public_labels(store, snapshot, default=[other.value]) == {"a place"}
