@@ -84,3 +84,23 @@ def test_a_requested_dataset_is_kept(tmp_path: Path) -> None:
     store = _store(tmp_path, Quad(NamedNode(f"{BASE}id/place/p"), LABEL, Literal("a place"), other))
     snapshot = Snapshot(store)
     assert _public_labels(store, snapshot, default=[other.value]) == {"a place"}
+
+
+def test_a_public_view_reads_the_union_only_when_it_is_the_public_dataset(tmp_path: Path) -> None:
+    from minegraph.store.embedded import EmbeddedStore
+    from minegraph.visibility import PublicStore
+
+    store = EmbeddedStore(tmp_path / "embedded")
+    try:
+        store.oxigraph.add(Quad(NamedNode(f"{BASE}id/incident/a"), LABEL, Literal("public incident"), PUBLIC))
+        query = "SELECT ?l WHERE { ?s ?p ?l }"
+        assert {r["l"].value for r in PublicStore(store, BASE).query(query)} == {"public incident"}
+        assert PublicStore(store, BASE)._union
+        assert not PublicStore(store, BASE, leave_out=[PUBLIC.value])._union
+        assert list(PublicStore(store, BASE, leave_out=[PUBLIC.value]).query(query)) == []
+        store.oxigraph.add(Quad(NamedNode(f"{BASE}v"), LABEL, Literal("Qxyzzyova"),
+                                NamedNode(f"{restricted_prefix(BASE)}victims")))
+        store.oxigraph.add(Quad(NamedNode(f"{BASE}x"), LABEL, Literal("in the default graph"), DefaultGraph()))
+        assert {r["l"].value for r in PublicStore(store, BASE).query(query)} == {"public incident"}
+    finally:
+        store.close()

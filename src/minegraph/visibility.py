@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from pyoxigraph import NamedNode, RdfFormat, serialize
+from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, serialize
 
 from minegraph.vocab import normalise_base
 
@@ -46,6 +46,16 @@ def is_restricted(iri: str, base: str) -> bool:
 def public_graphs(graphs: Iterable[str], base: str) -> list[str]:
     """The graphs of ``graphs`` that public outputs may read, sorted."""
     return sorted({g for g in graphs if not is_restricted(g, base)})
+
+
+def union_is_public(store: Any, base: str) -> bool:
+    """Whether the union of every graph of the pyoxigraph ``store`` is exactly its public dataset: no
+    restricted, staging or loading graph (a loading graph's marker is in a staging graph) and nothing in the
+    store's own default graph. Then a public query may run over the union, which the engine answers much
+    faster than an explicit list of many graphs."""
+    if any(isinstance(g, NamedNode) and is_restricted(g.value, base) for g in store.named_graphs()):
+        return False
+    return next(iter(store.quads_for_pattern(None, None, None, DefaultGraph())), None) is None
 
 
 def public_dataset(graphs: Iterable[str], base: str, default_graphs: list[str] | None = None,
@@ -75,8 +85,13 @@ class PublicStore:
         self.base = normalise_base(base)
         left_out = set(leave_out)
         self.public = [g for g in public_graphs(store.graphs(), self.base) if g not in left_out]
+        oxigraph = getattr(store, "oxigraph", None)  # an embedded store: its union may be the public dataset
+        self._union = (oxigraph is not None and not left_out.intersection(store.graphs())
+                       and union_is_public(oxigraph, self.base))
 
     def query(self, sparql: str, **_ignored: Any) -> Any:
+        if self._union:
+            return self.store.query(sparql)
         return self.store.query(sparql, default_graphs=self.public, named_graphs=self.public)
 
     def graphs(self) -> list[str]:

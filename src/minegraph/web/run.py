@@ -7,7 +7,7 @@ from typing import Any
 from pyoxigraph import DefaultGraph, NamedNode, QueryBoolean, QuerySolutions, Store, serialize
 
 from minegraph.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_extension
-from minegraph.visibility import GRAPHS_QUERY, is_restricted, public_dataset
+from minegraph.visibility import GRAPHS_QUERY, public_dataset, union_is_public
 from minegraph.web.results import write_boolean, write_rows
 from minegraph.web.workers import Answer
 
@@ -52,14 +52,10 @@ class Snapshot:
         return self._graphs
 
     def union_is_public(self, base: str) -> bool:
-        """Whether the union of every graph is the public dataset: no restricted, staging or loading graph (a
-        loading graph's marker is in a staging graph), and nothing in the store's own default graph."""
+        """:func:`minegraph.visibility.union_is_public`, read once."""
         found = self._union_is_public.get(base)
         if found is None:
-            found = not any(is_restricted(g.value, base) for g in self.store.named_graphs()
-                            if isinstance(g, NamedNode))
-            found = found and next(iter(self.store.quads_for_pattern(None, None, None, DefaultGraph())), None) is None
-            self._union_is_public[base] = found
+            found = self._union_is_public[base] = union_is_public(self.store, base)
         return found
 
     def public_dataset(self, base: str, default_graphs: list[str] | None,
