@@ -5,7 +5,8 @@ years, exact coordinates of where a person was harmed, contact details, informan
 lives only there. Every public output reads the **public dataset** — the store's named graphs minus the
 restricted ones (and minus the store's own default graph and in-flight staging graphs) — passed to the
 store as an explicit dataset, so ``GRAPH ?g``, ``DESCRIBE``, ``FROM`` / ``FROM NAMED`` and
-``default-graph-uri`` / ``named-graph-uri`` cannot reach a restricted graph.
+``default-graph-uri`` / ``named-graph-uri`` cannot reach a restricted graph. When the store holds nothing
+else (:func:`union_is_public`), the union of all graphs is that dataset and queries run over it instead.
 
 >>> is_restricted("https://w3id.org/minegraph/graph/restricted/victims", "https://w3id.org/minegraph/")
 True
