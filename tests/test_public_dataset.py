@@ -104,3 +104,16 @@ def test_a_public_view_reads_the_union_only_when_it_is_the_public_dataset(tmp_pa
         assert {r["l"].value for r in PublicStore(store, BASE).query(query)} == {"public incident"}
     finally:
         store.close()
+
+
+def test_an_emptied_staging_graph_leaves_the_union_on(tmp_path: Path) -> None:
+    """After a bulk load is published its marker is gone, but the staging graph stays named in the store."""
+    marker = Quad(NamedNode(f"{BASE}graph/source/news"), NamedNode(PENDING), Literal("loading"),
+                  NamedNode(PENDING_GRAPH))
+    store = _store(tmp_path, marker)
+    assert not Snapshot(store).union_is_public(BASE)
+    store.remove(marker)
+    assert NamedNode(PENDING_GRAPH) in set(store.named_graphs())
+    snapshot = Snapshot(store)
+    assert snapshot.union_is_public(BASE)
+    assert _public_labels(store, snapshot) == {"public incident"}
