@@ -4,6 +4,7 @@ workers step aside for the write and then see the new data (no restart, no undef
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -24,10 +25,21 @@ def _injured(server) -> str:  # type: ignore[no-untyped-def]
     return json.loads(reply.body)["results"]["bindings"][0]["injured"]["value"]
 
 
+def _injured_on_home_page(server) -> str:  # type: ignore[no-untyped-def]
+    """The figure the home page shows (the pages keep their answers until the store changes)."""
+    reply = server.request("GET", "/", headers={"Accept": "text/html"})
+    assert reply.status == 200
+    found = re.search(r"<dt>People injured</dt><dd>(\d+)</dd>", reply.body.decode())
+    assert found, reply.body[:2000]
+    return found.group(1)
+
+
 def test_build_while_serving(tmp_path: Path, data_copy: Path) -> None:
     server = start_server(tmp_path, args=("--data-dir", str(data_copy)), build=True)
     try:
         assert _injured(server) == "4"
+        assert _injured_on_home_page(server) == "4"
+        assert _injured_on_home_page(server) == "4"  # kept
         path = data_copy / "sources" / SEED_SOURCE.name
         records = yaml.safe_load(path.read_text(encoding="utf-8"))
         records["incidents"][1]["injured"] = 5  # a curator's correction: five people, three of them listed
@@ -36,5 +48,6 @@ def test_build_while_serving(tmp_path: Path, data_copy: Path) -> None:
                                 "--data", str(data_copy)], capture_output=True, text=True, timeout=300)
         assert built.returncode == 0, built.stderr
         assert _injured(server) == "6"
+        assert _injured_on_home_page(server) == "6"
     finally:
         server.stop()

@@ -13,6 +13,8 @@ import binascii
 import datetime as dt
 import json
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,8 +24,37 @@ from minegraph.vocab import MGC, check_key, normalise_base, sparql_prefixes
 PAGE_SIZE = 25
 
 
+#: How many answers of the pages' queries a web process keeps (each a few rows: figures, choices, a page).
+CACHED_ANSWERS = 256
+_LOCK = threading.Lock()
+
+
 def select(sparql: str) -> list[dict[str, Any]]:
-    """Rows of a SELECT run in a query worker: IRIs and strings as ``str``, integers as ``int``."""
+    """Rows of a SELECT run in a query worker: IRIs and strings as ``str``, integers as ``int``.
+
+    The answers are kept until the store changes (the pages ask the same questions of the same data: the
+    figures, the filter choices and the first pages each scan every incident)."""
+    from flask import current_app
+
+    from minegraph.web.state import state
+
+    key = (state().version(), sparql)
+    cache: OrderedDict[Any, list[dict[str, Any]]] = current_app.extensions.setdefault("minegraph.listing",
+                                                                                       OrderedDict())
+    with _LOCK:
+        rows = cache.get(key)
+        if rows is not None:
+            cache.move_to_end(key)
+            return rows
+    rows = _select(sparql)
+    with _LOCK:
+        cache[key] = rows
+        while len(cache) > CACHED_ANSWERS:
+            cache.popitem(last=False)
+    return rows
+
+
+def _select(sparql: str) -> list[dict[str, Any]]:
     from minegraph.web.public import public_job
     from minegraph.web.state import state
 

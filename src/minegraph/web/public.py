@@ -12,20 +12,12 @@ from __future__ import annotations
 
 import json
 import threading
-from pathlib import Path
 from typing import Any
 
 from minegraph.errors import StoreError
 from minegraph.visibility import GRAPHS_QUERY, is_restricted, public_dataset
 
 _LOCK = threading.Lock()
-
-
-def _mtime(path: Path) -> int:
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        return 0
 
 
 def all_graphs() -> list[str]:
@@ -35,7 +27,7 @@ def all_graphs() -> list[str]:
     from minegraph.web.state import state
 
     web = state()
-    key = (web.generation(), _mtime(Path(web.settings.store)))
+    key = web.version()
     cache: dict[str, Any] = current_app.extensions.setdefault("minegraph.public", {})
     with _LOCK:
         found = cache.get("graphs")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import threading
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -73,6 +74,15 @@ class WebState:
 
             return (self.locks.generation(), cache_token())
         return self.locks.generation()
+
+    def version(self) -> Any:
+        """:meth:`generation`, and the time the store directory last changed (a store deleted and built again
+        starts its generations over)."""
+        try:
+            changed = Path(self.settings.store).stat().st_mtime_ns
+        except OSError:
+            changed = 0
+        return (self.generation(), changed)
 
     def stats(self) -> dict[str, Any]:
         """Number of quads and the named graphs, cached until the next write."""
