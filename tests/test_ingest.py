@@ -197,3 +197,16 @@ def test_curated_records_are_ingested_like_build_does(settings: Settings) -> Non
     [result] = ingest([str(SEED_SOURCE)], settings)
     assert result.source_id == "newsaz-ombudsperson-april-6"
     assert result.incidents >= 1
+
+
+def test_a_graph_streams_as_pieces_cut_at_line_ends() -> None:
+    """A bulk load reads the graph in pieces (no second copy of a national file's graph in memory)."""
+    from minegraph.ingest.emit import NTriplesGraph
+
+    graph = NTriplesGraph()
+    for i in range(1000):
+        graph.add(f"<urn:x:{i}>", "<urn:p>", f'"Caño Limón {i}"')
+    pieces = list(graph.chunks(size=2000))
+    assert len(pieces) > 10
+    assert all(piece.endswith(b" .\n") for piece in pieces)
+    assert b"".join(pieces) == graph.text().encode("utf-8")

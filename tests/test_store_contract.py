@@ -262,7 +262,7 @@ def test_a_bulk_write_is_hidden_until_published_with_its_update(store: Store) ->
     lines = _bulk_lines(50)
     store.begin_bulk([G1])  # type: ignore[attr-defined]
     store.bulk_load(G1, b"".join(lines[:20]))  # type: ignore[attr-defined]
-    store.bulk_load(G1, b"".join(lines[20:]))  # type: ignore[attr-defined]
+    store.bulk_load(G1, iter(lines[20:]))  # type: ignore[attr-defined]  # pieces, read as they come
     listed = {row["g"].value for row in store.query(GRAPHS_QUERY)}  # type: ignore[union-attr]
     assert G1 not in listed and G1 not in store.graphs() and G2 in listed
     store.finish_bulk([G1], f'INSERT DATA {{ GRAPH <{G2}> {{ <{EX}new> <{EX}label> "new" }} }}')  # type: ignore[attr-defined]
@@ -294,8 +294,11 @@ def test_a_bulk_write_abandoned_half_way_is_dropped_by_the_next_writer(store: St
     store.close()
 
 
-def test_a_remote_bulk_load_is_uploaded_in_pieces(remote_store: RemoteStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Big graphs go up in several Graph Store POSTs cut at line ends, and arrive whole."""
+@pytest.mark.parametrize("given", ["bytes", "pieces"])
+def test_a_remote_bulk_load_is_uploaded_in_pieces(remote_store: RemoteStore, monkeypatch: pytest.MonkeyPatch,
+                                                  given: str) -> None:
+    """Big graphs go up in several Graph Store POSTs cut at line ends, and arrive whole (given as one text or
+    as pieces, as an ingest streams them)."""
     from minegraph.store import remote
 
     monkeypatch.setattr(remote, "UPLOAD_BYTES", 200)  # a few lines per request
@@ -305,7 +308,7 @@ def test_a_remote_bulk_load_is_uploaded_in_pieces(remote_store: RemoteStore, mon
         posts.append(data or b"") if method == "POST" else None, send(method, graph, data, *rest, **named))[1])
     lines = _bulk_lines(40)
     remote_store.begin_bulk([G1])
-    remote_store.bulk_load(G1, b"".join(lines))
+    remote_store.bulk_load(G1, b"".join(lines) if given == "bytes" else iter(lines))
     remote_store.finish_bulk([G1])
     assert len(posts) > 5 and all(len(p) <= 200 and p.endswith(b"\n") for p in posts)
     count = f"SELECT (COUNT(*) AS ?v) WHERE {{ GRAPH <{G1}> {{ ?s ?p ?o }} }}"

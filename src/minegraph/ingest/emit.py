@@ -87,6 +87,20 @@ class NTriplesGraph:
     def text(self) -> str:
         return "".join(self.lines)
 
+    def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
+        """The N-Triples as UTF-8 pieces of about ``size`` bytes, each ending at a line end (for bulk loads
+        that must not hold a second copy of a national file's graph)."""
+        piece: list[str] = []
+        length = 0
+        for line in self.lines:
+            piece.append(line)
+            length += len(line)
+            if length >= size:
+                yield "".join(piece).encode("utf-8")
+                piece, length = [], 0
+        if piece:
+            yield "".join(piece).encode("utf-8")
+
     def __len__(self) -> int:
         return len(self.lines)
 

@@ -129,13 +129,18 @@ def validate_table(emitted: Emitted, reference: str, batch: int = GATE_BATCH, wo
     lines, starts = emitted.graph.lines, emitted.starts
     shared = "".join(lines[: starts[0]]) if starts else ""
     bounds = [*starts[::batch], len(lines)] if starts else [0, len(lines)]
-    texts = [shared + "".join(lines[a:b]) for a, b in itertools.pairwise(bounds)]
+    spans = list(itertools.pairwise(bounds))
+
+    def text_of(index: int) -> str:  # made when it is validated: one batch's text at a time per process
+        first, end = spans[index]
+        return shared + "".join(lines[first:end])
+
     sizes = [len(starts[i:i + batch]) for i in range(0, len(starts), batch)] or [0]
-    workers = min(len(texts), os.cpu_count() or 1) if workers is None else min(workers, len(texts))
+    workers = min(len(spans), os.cpu_count() or 1) if workers is None else min(workers, len(spans))
     if workers > 1:
-        done = validate_in_processes(texts, reference, workers)
+        done = validate_in_processes(len(spans), text_of, reference, workers)
     else:
-        done = ((i, [as_row(r) for r in validate_ntriples(text, reference).results]) for i, text in enumerate(texts))
+        done = ((i, [as_row(r) for r in validate_ntriples(text_of(i), reference).results]) for i in range(len(spans)))
     parts: dict[int, list[Row]] = {}
     for index, rows in done:
         parts[index] = rows
@@ -143,7 +148,7 @@ def validate_table(emitted: Emitted, reference: str, batch: int = GATE_BATCH, wo
             progress(sizes[index])
     report = ValidationReport()
     seen: set[Row] = set()
-    for index in range(len(texts)):
+    for index in range(len(spans)):
         for row in parts[index]:
             if row not in seen:
                 seen.add(row)
@@ -264,7 +269,7 @@ def write_atomically(store: Any, graphs: Mapping[str, NTriplesGraph | None],
         store.begin_bulk(bulk)
         try:
             for iri, graph in bulk.items():  # one call per graph: pieces cost ~25 % more (more files to merge)
-                store.bulk_load(iri, graph.text().encode("utf-8"))
+                store.bulk_load(iri, graph.chunks())  # streamed: no second copy of the graph
             crash_point("loading")
             store.finish_bulk(bulk, update)
         except Exception:

@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, partial
 
@@ -134,15 +134,20 @@ def from_row(row: Row) -> Result:
     return Result(_severity(severity), message, focus, path, value, shape)
 
 
-def validate_in_processes(texts: list[str], reference: str, workers: int) -> Iterator[tuple[int, list[Row]]]:
-    """Validate each of ``texts`` with ``reference`` in ``workers`` processes; yields (index, result rows) as done.
+def validate_in_processes(count: int, text_of: Callable[[int], str], reference: str,
+                          workers: int) -> Iterator[tuple[int, list[Row]]]:
+    """Validate the texts ``text_of(0)`` … ``text_of(count - 1)`` with ``reference`` in ``workers`` processes;
+    yields (index, result rows) as done.
+
+    Each text is made when a worker is ready for it and dropped once sent, so at most one text per worker
+    is held at a time (the texts of a national file, all at once, are as big as the file's graph).
 
     Plain ``python -c`` subprocesses fed through pipes (as the query workers are), not multiprocessing: a
     spawned multiprocessing child re-imports the caller's ``__main__``, which breaks scripts and notebooks
     that call the ingest without an ``if __name__ == "__main__"`` guard.
     """
     done: queue.Queue[tuple[int, list[Row]] | BaseException] = queue.Queue()
-    shares = [list(range(i, len(texts), workers)) for i in range(workers)]
+    shares = [list(range(i, count, workers)) for i in range(workers)]
 
     def run(indices: list[int]) -> None:
         process: subprocess.Popen[bytes] | None = None
@@ -150,11 +155,13 @@ def validate_in_processes(texts: list[str], reference: str, workers: int) -> Ite
             process = subprocess.Popen([sys.executable, "-c", _WORKER], stdin=subprocess.PIPE,
                                        stdout=subprocess.PIPE)
             assert process.stdin is not None and process.stdout is not None
-            with process.stdin:
-                pickle.dump((reference, [texts[i] for i in indices]), process.stdin)
-            with process.stdout:
+            with process.stdin, process.stdout:
+                pickle.dump(reference, process.stdin)
                 for index in indices:
+                    pickle.dump(text_of(index), process.stdin)
+                    process.stdin.flush()
                     done.put((index, pickle.load(process.stdout)))
+                pickle.dump(None, process.stdin)
             if process.wait() != 0:
                 raise RuntimeError(f"a validation process ended with status {process.returncode}")
         except BaseException as error:
@@ -166,7 +173,7 @@ def validate_in_processes(texts: list[str], reference: str, workers: int) -> Ite
     threads = [threading.Thread(target=run, args=(share,), daemon=True) for share in shares if share]
     for thread in threads:
         thread.start()
-    for _ in texts:
+    for _ in range(count):
         item = done.get()
         if isinstance(item, BaseException):
             raise RuntimeError(f"the fast gate failed in a worker process: {item}") from item
@@ -176,9 +183,10 @@ def validate_in_processes(texts: list[str], reference: str, workers: int) -> Ite
 
 
 def worker_main() -> None:
-    """A validation process: reads (reference, texts) pickled on stdin, writes each text's result rows pickled."""
-    reference, texts = pickle.load(sys.stdin.buffer)
-    for text in texts:
+    """A validation process: reads the reference, then texts, pickled on stdin (None ends); writes each text's
+    result rows, pickled."""
+    reference = pickle.load(sys.stdin.buffer)
+    while (text := pickle.load(sys.stdin.buffer)) is not None:
         pickle.dump([as_row(r) for r in validate_ntriples(text, reference).results], sys.stdout.buffer)
         sys.stdout.buffer.flush()
 

@@ -14,8 +14,9 @@ store drops the half-loaded graph: the store is as it was before that write.
 
 from __future__ import annotations
 
+import io
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, serialize
@@ -25,6 +26,28 @@ from rdflib import Graph
 from minegraph.errors import QueryError, StoreError
 from minegraph.store import QueryResult
 from minegraph.visibility import PENDING, PENDING_GRAPH, STAGING_PREFIX
+
+
+class ChunkReader(io.RawIOBase):
+    """A binary file over pieces of bytes, read as they come (what pyoxigraph's loaders read from)."""
+
+    def __init__(self, pieces: Iterable[bytes]) -> None:
+        self._pieces: Iterator[bytes] = iter(pieces)
+        self._left = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while not self._left:
+            piece = next(self._pieces, None)
+            if piece is None:
+                return 0
+            self._left = memoryview(piece)
+        count = min(len(buffer), len(self._left))
+        buffer[:count] = self._left[:count]
+        self._left = self._left[count:]
+        return count
 
 
 class EmbeddedStore:
@@ -108,10 +131,12 @@ class EmbeddedStore:
         except OSError as error:
             raise StoreError(f"the store could not be written: {error}") from error
 
-    def bulk_load(self, target: str, data: bytes) -> None:
-        """Load N-Triples ``data`` into the marked graph ``target`` with the bulk loader (not atomic alone)."""
+    def bulk_load(self, target: str, data: bytes | Iterable[bytes]) -> None:
+        """Load N-Triples ``data`` (bytes, or pieces that each end at a line end, read as they come) into the
+        marked graph ``target`` with the bulk loader (not atomic alone)."""
+        source = data if isinstance(data, bytes) else io.BufferedReader(ChunkReader(data), 1 << 20)
         try:
-            self._store.bulk_load(data, format=RdfFormat.N_TRIPLES, to_graph=NamedNode(target))
+            self._store.bulk_load(source, format=RdfFormat.N_TRIPLES, to_graph=NamedNode(target))
         except OSError as error:
             raise StoreError(f"the store could not be written: {error}") from error
 

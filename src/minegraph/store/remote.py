@@ -244,9 +244,20 @@ class RemoteStore:
         marks = " ".join(f'<{t}> <{PENDING}> "{stamp}" .' for t in targets)
         self.update(f"INSERT DATA {{ GRAPH <{PENDING_GRAPH}> {{ {marks} }} }}")
 
-    def bulk_load(self, target: str, data: bytes) -> None:
-        """Append N-Triples ``data`` to the marked graph ``target``: Graph Store POSTs of at most
-        :data:`UPLOAD_BYTES` each (cut at line ends), so no request body grows with the data set."""
+    def bulk_load(self, target: str, data: bytes | Iterable[bytes]) -> None:
+        """Append N-Triples ``data`` (bytes, or pieces that each end at a line end) to the marked graph
+        ``target``: Graph Store POSTs of at most :data:`UPLOAD_BYTES` each (cut at line ends), so no request
+        body grows with the data set."""
+        if not isinstance(data, bytes):
+            body = bytearray()
+            for piece in data:
+                if body and len(body) + len(piece) > UPLOAD_BYTES:
+                    self._request("POST", target, bytes(body), "application/n-triples")
+                    body.clear()
+                body += piece
+            if body:
+                self.bulk_load(target, bytes(body))
+            return
         start = 0
         while start < len(data):
             end = len(data) if len(data) - start <= UPLOAD_BYTES else data.rfind(b"\n", start, start + UPLOAD_BYTES) + 1
