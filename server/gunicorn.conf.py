@@ -1,15 +1,17 @@
 """gunicorn configuration for minegraph: ``gunicorn -c server/gunicorn.conf.py server.wsgi:app``.
 
 The same settings as ``minegraph serve`` (minegraph.web.command.gunicorn_options). Each gunicorn worker starts
-its own pool of query processes (MINEGRAPH_QUERY_WORKERS, default: the number of CPUs), so on a machine with
-N cores one or two gunicorn workers with threads are enough: the query processes do the heavy work.
+its own pool of query processes (MINEGRAPH_QUERY_WORKERS, default: the CPUs shared among the gunicorn
+workers, at least 2), so two gunicorn workers with threads are enough: the query processes do the heavy work
+(on 2 cores, two workers answer light queries 1.6x faster than one at 8 clients; docs/benchmarks.md).
 Do not set ``preload_app``: the app must be created after the fork.
 """
 
 import os
 
 bind = os.environ.get("MINEGRAPH_BIND", "127.0.0.1:8080")
-workers = int(os.environ.get("MINEGRAPH_WEB_WORKERS", "1"))
+workers = int(os.environ.get("MINEGRAPH_WEB_WORKERS", "2"))
+os.environ.setdefault("MINEGRAPH_QUERY_WORKERS", str(max(2, (os.cpu_count() or 2) // workers)))
 worker_class = "gthread"
 threads = int(os.environ.get("MINEGRAPH_THREADS", "8"))
 timeout = int(float(os.environ.get("MINEGRAPH_QUERY_TIMEOUT", "30"))) + 30

@@ -74,6 +74,12 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int, timeout: 
     }
 
 
+def query_workers_per(web_workers: int) -> int:
+    """Query processes per web worker by default: the CPUs shared among the web workers, at least 2 (so that
+    one long query never holds up the light ones sent to the same web worker)."""
+    return max(2, (os.cpu_count() or 2) // max(1, web_workers))
+
+
 def run_gunicorn(settings: Settings, options: dict[str, Any]) -> None:
     from gunicorn.app.base import BaseApplication
 
@@ -97,9 +103,11 @@ def run_gunicorn(settings: Settings, options: dict[str, Any]) -> None:
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Records to build from (MINEGRAPH_DATA_DIR).")
 @click.option("--query-timeout", type=float, help="Seconds before a query is stopped (MINEGRAPH_QUERY_TIMEOUT).")
 @click.option("--max-rows", type=int, help="Most rows a query returns (MINEGRAPH_MAX_ROWS).")
-@click.option("--workers", default=1, show_default=True, type=int, help="gunicorn worker processes.")
+@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes.")
 @click.option("--threads", default=8, show_default=True, type=int, help="Threads per gunicorn worker.")
-@click.option("--query-workers", type=int, help="Query processes per web worker (MINEGRAPH_QUERY_WORKERS).")
+@click.option("--query-workers", type=int,
+              help="Query processes per web worker (MINEGRAPH_QUERY_WORKERS; default: the CPUs shared among the "
+                   "web workers, at least 2).")
 @click.option("--no-build", is_flag=True, help="Do not build the store when it is empty.")
 @remote_options
 def serve(host: str, port: int, store: Path | None, data_dir: Path | None, query_timeout: float | None,
@@ -113,6 +121,7 @@ def serve(host: str, port: int, store: Path | None, data_dir: Path | None, query
                              **remote_settings(remote))
     if query_workers:
         os.environ["MINEGRAPH_QUERY_WORKERS"] = str(query_workers)
+    os.environ.setdefault("MINEGRAPH_QUERY_WORKERS", str(query_workers_per(workers)))
     ensure_store_in_child(settings, build=not no_build)
     click.echo(f"serving {settings.endpoint or settings.store} at http://{host}:{port}/sparql", err=True)
     run_gunicorn(settings, gunicorn_options(host, port, workers, threads, settings.query_timeout))
