@@ -108,10 +108,15 @@ def test_a_corrected_file_keeps_every_key_that_still_applies(settings: Settings,
 
 
 def test_withdraw_source_removes_the_graph_and_leaves_tombstones(settings: Settings) -> None:
-    ingest([str(SAMPLE)], settings, mapping="colombia-victims")
+    [result] = ingest([str(SAMPLE)], settings, mapping="colombia-victims")
     count = withdraw_source("colombia-oacp-victims-map-muse", settings, "test withdrawal")
     assert count == 402  # 200 incidents, 200 victims, the source document and its statement
     assert query(settings, "SELECT ?i WHERE { ?i a mg:Incident }") == []
+    store = EmbeddedStore(settings.store, read_only=True)
+    try:  # the graph is gone, not left behind empty (a graph listed by /store and VoID with nothing in it)
+        assert result.graph_iri not in {g.value for g in store.oxigraph.named_graphs()}
+    finally:
+        store.close()
     with pytest.raises(InputError):
         withdraw_source("no-such-source", settings, "x")
 

@@ -234,23 +234,29 @@ def current_triples(store: Any, graph: str) -> set[Triple]:
 
 
 def write_atomically(store: Any, graphs: Mapping[str, NTriplesGraph | None],
-                     old: Mapping[str, set[Triple]]) -> tuple[int, int]:
-    """Make each graph hold exactly the given triples, atomically; (removed, added) triples.
+                     old: Mapping[str, set[Triple]], *, bulk_above: int = 0) -> tuple[int, int]:
+    """Make each graph hold exactly the given triples (None: remove the graph), atomically; (removed, added)
+    triples.
 
-    A graph new to the store is written with the store's bulk loader under a crash-safe marker
-    (``Store.begin_bulk``; embedded: about 3x faster than a transaction, remote: no MOVE of the whole graph),
-    which matters for a national file of millions of triples. Of the other graphs only the difference to
-    ``old`` is written, as one SPARQL update (DELETE DATA; INSERT DATA) — the same transaction that publishes
-    the bulk-loaded graphs; the difference of a re-ingest is usually nothing at all. Graphs with blank nodes
-    (RDF inputs) go through ``Store.replace_graphs`` instead.
+    A graph new to the store with more than ``bulk_above`` triples is written with the store's bulk loader
+    under a crash-safe marker (``Store.begin_bulk``; embedded: about 3x faster than a transaction, remote: no
+    MOVE of the whole graph), which matters for a national file of millions of triples. Of the other graphs
+    only the difference to ``old`` is written, as one SPARQL update (DELETE DATA; INSERT DATA; DROP of the
+    graphs removed) — the same transaction that publishes the bulk-loaded graphs; the difference of a
+    re-ingest or of a correction is usually a few triples. Graphs with blank nodes (RDF inputs) go through
+    ``Store.replace_graphs`` instead.
     """
-    bulk = {iri: g for iri, g in graphs.items()
-            if g and not old.get(iri) and hasattr(store, "begin_bulk") and not _has_blank_nodes(g)}
+    bulk = {iri: g for iri, g in graphs.items() if g and len(g) > bulk_above and not old.get(iri)
+            and hasattr(store, "begin_bulk") and not _has_blank_nodes(g)}
     removed: list[Quad] = []
     added: list[Quad] = []
+    dropped: list[str] = []
     blank = False
     for iri, graph in graphs.items():
         if iri in bulk:
+            continue
+        if graph is None:
+            dropped.append(iri)
             continue
         name = NamedNode(iri)
         new = {q.triple for q in parse(graph.text().encode("utf-8"), format=RdfFormat.N_TRIPLES)} if graph else set()
@@ -264,7 +270,8 @@ def write_atomically(store: Any, graphs: Mapping[str, NTriplesGraph | None],
         store.replace_graphs({iri: None if g is None else g for iri, g in graphs.items()})
         crash_point("written")
         return len(removed), len(added)
-    update = _difference_update(removed, added)
+    update = " ;\n".join([*(f"DROP SILENT GRAPH <{iri}>" for iri in dropped),
+                          *filter(None, [_difference_update(removed, added)])])
     if bulk:
         store.begin_bulk(bulk)
         try:
@@ -275,13 +282,14 @@ def write_atomically(store: Any, graphs: Mapping[str, NTriplesGraph | None],
         except Exception:
             store.abandon_bulk(bulk)  # a failed write leaves nothing behind (a crash: the next writer cleans up)
             raise
-    elif added and not removed and getattr(store, "oxigraph", None) is not None:
+    elif added and not removed and not dropped and getattr(store, "oxigraph", None) is not None:
         # one transactional N-Quads load: about 3x faster than the same triples as INSERT DATA
         store.oxigraph.load(serialize(added, format=RdfFormat.N_QUADS), format=RdfFormat.N_QUADS)
     elif update:
         store.update(update)
     crash_point("written")
-    return len(removed), len(added) + sum(len(g) for g in bulk.values())
+    gone = sum(len(old.get(iri, ())) for iri in dropped)
+    return len(removed) + gone, len(added) + sum(len(g) for g in bulk.values())
 
 
 def _has_blank_nodes(graph: Any) -> bool:

@@ -2,9 +2,10 @@
 
 A write (a SPARQL Update, a Graph Store PUT/POST/DELETE) is a function that changes a scratch in-memory
 pyoxigraph store holding a copy of the data. The graphs it changed are validated together with the reference
-graphs (ontology, concepts, places, agents); only if they conform are they committed, atomically, with
-:meth:`~minegraph.store.Store.replace_graphs`. Writers are serialized, and readers step aside for the commit
-(see :mod:`minegraph.store.locks`).
+graphs (ontology, concepts, places, agents) — by pyshacl, or by the fast gate above
+:data:`minegraph.pipeline.FAST_GATE_TRIPLES` — and only if they conform are they committed, atomically, as
+their difference to the store (:func:`minegraph.ingest.run.write_atomically`). Writers are serialized, and
+readers step aside for the commit (see :mod:`minegraph.store.locks`).
 
 Copying the data into the scratch store costs time linear in the store's size: fine for curated data sets,
 and writes are rare.
@@ -27,6 +28,8 @@ from rdflib import Graph
 
 from minegraph.auth import Forbidden, Unauthorized, audit, check_bearer, cli_actor
 from minegraph.errors import ValidationFailed
+from minegraph.gate import ValidationReport
+from minegraph.ingest.emit import NTriplesGraph
 from minegraph.settings import Settings
 from minegraph.store import Store, open_configured
 from minegraph.store.embedded import EmbeddedStore
@@ -80,23 +83,51 @@ def _graph_of(store: OxStore, name: GraphName) -> Graph:
     return graph
 
 
-def _validate(settings: Settings, scratch: OxStore, changed: Iterable[GraphName]) -> None:
-    from minegraph.gate import reference_graph, referenced_subgraph, validate
+def _size(store: OxStore, names: Iterable[GraphName]) -> int:
+    return sum(sum(1 for _ in store.quads_for_pattern(None, None, None, name)) for name in names)
 
-    data = Graph()
-    for name in changed:
-        data += _graph_of(scratch, name)
-    if len(data) == 0:
-        return
+
+def _ntriples_of(store: OxStore, name: GraphName) -> NTriplesGraph:
+    """One graph of ``store`` as N-Triples lines (what :meth:`Store.replace_graphs` writes, without rdflib)."""
+    data = (store.dump(format=RdfFormat.N_TRIPLES, from_graph=name) or b"").decode("utf-8")
+    return NTriplesGraph(lines=data.splitlines(keepends=True))
+
+
+def _validate(settings: Settings, scratch: OxStore, changed: Iterable[GraphName]) -> None:
+    """The SHACL gate over the ``changed`` graphs of ``scratch``: pyshacl, or the fast gate for big graphs (a
+    correction to a national source), as ``minegraph build`` chooses (:data:`minegraph.pipeline.FAST_GATE_TRIPLES`)."""
+    from minegraph.gate import reference_graph, referenced_subgraph, validate
+    from minegraph.pipeline import FAST_GATE_TRIPLES
+
+    changed = list(changed)
     reference_names = [NamedNode(str(graph_iri(settings.base_uri, n))) for n in ("places", "agents")]
-    context = Graph()
-    for name in reference_names:
-        if scratch.contains_named_graph(name) and name not in changed:
+    context_names = [n for n in reference_names if scratch.contains_named_graph(n) and n not in changed]
+    if _size(scratch, changed) > FAST_GATE_TRIPLES:
+        report = _fast_validate(scratch, changed, context_names)
+    else:
+        data = Graph()
+        for name in changed:
+            data += _graph_of(scratch, name)
+        if len(data) == 0:
+            return
+        context = Graph()
+        for name in context_names:
             context += _graph_of(scratch, name)
-    # only the places and agents the written data points at: validation cost follows the write, not the store
-    report = validate(data, reference=reference_graph(referenced_subgraph(data, context)))
+        # only the places and agents the written data points at: validation cost follows the write, not the store
+        report = validate(data, reference=reference_graph(referenced_subgraph(data, context)))
     if not report.conforms:
         raise ValidationFailed("the write does not conform to the shapes: nothing was changed", report=report)
+
+
+def _fast_validate(scratch: OxStore, changed: list[GraphName], context: list[NamedNode]) -> ValidationReport:
+    """The fast gate (:mod:`minegraph.ingest.validate`) over the changed graphs, with the ontology, the concept
+    schemes and the whole places and agents graphs as reference, as an ingest validates a table."""
+    from minegraph.ingest.validate import base_reference_text, validate_ntriples
+
+    def text(names: Iterable[GraphName]) -> str:
+        return "".join((scratch.dump(format=RdfFormat.N_TRIPLES, from_graph=n) or b"").decode("utf-8") for n in names)
+
+    return validate_ntriples(text(changed), base_reference_text() + text(context))
 
 
 def apply_write(
@@ -184,9 +215,17 @@ def _copy_embedded(settings: Settings, scratch: OxStore, graphs: Iterable[GraphN
             store.close()
 
 
+#: An HTTP write bulk-loads a graph new to the store only above this many triples (small ones: a transaction).
+BULK_ABOVE = 50_000
+
+
 def _commit(store: Store, scratch: OxStore, changed: list[GraphName]) -> None:
-    """Write the ``changed`` graphs of ``scratch`` to ``store``: named graphs all at once, staged."""
-    named: dict[str, Graph | None] = {}
+    """Write the ``changed`` graphs of ``scratch`` to ``store``: named graphs all at once, as the difference
+    to what the store holds (:func:`minegraph.ingest.run.write_atomically`: a correction of one value in a
+    national source writes two triples, not the whole graph again)."""
+    from minegraph.ingest.run import current_triples, write_atomically
+
+    named: dict[str, NTriplesGraph | None] = {}
     empty: list[NamedNode] = []
     for name in changed:
         if isinstance(name, DefaultGraph):
@@ -199,12 +238,14 @@ def _commit(store: Store, scratch: OxStore, changed: list[GraphName]) -> None:
                 data = serialize((q.triple for q in quads), format=RdfFormat.N_TRIPLES) or b""
                 store.put_default_graph(data)  # type: ignore[attr-defined]
             continue
-        graph = _graph_of(scratch, name) if scratch.contains_named_graph(name) else None
+        graph = _ntriples_of(scratch, name) if scratch.contains_named_graph(name) else None
         named[name.value] = graph if graph is not None and len(graph) else None
         if graph is not None and not len(graph):  # an empty graph that exists (CREATE, PUT of nothing)
             empty.append(name)
     if named:
-        store.replace_graphs(named)
+        existing = set(store.graphs())
+        old = {iri: current_triples(store, iri) for iri in named if iri in existing}
+        write_atomically(store, named, old, bulk_above=BULK_ABOVE)
     for name in empty:
         if isinstance(store, EmbeddedStore):
             store.oxigraph.add_graph(name)
