@@ -2,15 +2,16 @@
 
 The same settings as ``minegraph serve`` (minegraph.web.command.gunicorn_options). Each gunicorn worker starts
 its own pool of query processes (MINEGRAPH_QUERY_WORKERS, default: the CPUs shared among the gunicorn
-workers, at least 2), so two gunicorn workers with threads are enough: the query processes do the heavy work
-(on 2 cores, two workers answer light queries 1.6x faster than one at 8 clients; docs/benchmarks.md).
+workers, at least 2), so one or two gunicorn workers with threads are enough: the query processes do the
+heavy work. Two (MINEGRAPH_WEB_WORKERS=2) answer light queries 1.6x faster at 8 clients on 2 cores, but
+/metrics and the rate limit are kept per process: each scrape sees one worker's counters.
 Do not set ``preload_app``: the app must be created after the fork.
 """
 
 import os
 
 bind = os.environ.get("MINEGRAPH_BIND", "127.0.0.1:8080")
-workers = int(os.environ.get("MINEGRAPH_WEB_WORKERS", "2"))
+workers = int(os.environ.get("MINEGRAPH_WEB_WORKERS", "1"))
 os.environ.setdefault("MINEGRAPH_QUERY_WORKERS", str(max(2, (os.cpu_count() or 2) // workers)))
 worker_class = "gthread"
 threads = int(os.environ.get("MINEGRAPH_THREADS", "8"))

@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,7 +119,16 @@ def test_a_commit_repoints_before_the_readers_come_back_and_prunes_after(tmp_pat
     with locks.writer(5), locks.readers_paused(5):
         assert os.readlink(locks.documents / "current") == "0"  # the commit has not happened yet
     assert os.readlink(locks.documents / "current") == "1"
-    assert sorted(p.name for p in locks.documents.iterdir()) == ["current"]  # generation 0 is gone
+    assert not (locks.documents / "0").exists()  # generation 0 is gone at once, its files soon after
+    _eventually(lambda: sorted(p.name for p in locks.documents.iterdir()) == ["current"])
+
+
+def _eventually(check: Callable[[], bool], seconds: float = 30) -> None:
+    """``check`` holds within ``seconds`` (files are deleted by a detached process)."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "not done in time"
+        time.sleep(0.05)
 
 
 def test_command_line_writers_repoint_too(tmp_path: Path) -> None:
@@ -136,8 +146,20 @@ def test_prune_keeps_newer_generations(tmp_path: Path) -> None:
     for name in ("3", "4", "5"):
         (tmp_path / name).mkdir()
     doccache.point_current(tmp_path, 4)
-    doccache.prune(tmp_path)
+    doccache.prune(tmp_path, wait=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["4", "5", "current"]
+
+
+def test_prune_never_waits_for_the_files_and_finishes_what_it_left(tmp_path: Path) -> None:
+    old = tmp_path / "1" / "doc" / "incident"
+    old.mkdir(parents=True)
+    for n in range(200):
+        (old / f"{n}.ttl").write_bytes(b"x")
+    (tmp_path / f"{doccache.TRASH}0-left-by-a-crash").mkdir()
+    doccache.point_current(tmp_path, 2)
+    doccache.prune(tmp_path)
+    assert not (tmp_path / "1").exists()
+    _eventually(lambda: sorted(p.name for p in tmp_path.iterdir()) == ["current"])
 
 
 def test_a_failed_repoint_removes_current(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,8 +1,8 @@
 """The production entry point, as docs/deployment.md gives it: ``gunicorn -c server/gunicorn.conf.py server.wsgi:app``.
 
-A real gunicorn master with the shipped configuration (two workers by default), over a store built from data/,
-answering over HTTP on loopback — and, behind a reverse proxy, naming the public URL in its service
-description (the app trusts ``X-Forwarded-*`` from one hop).
+A real gunicorn master with the shipped configuration (two workers, as MINEGRAPH_WEB_WORKERS asks), over a store
+built from data/, answering over HTTP on loopback — and, behind a reverse proxy, naming the public URL in its
+service description (the app trusts ``X-Forwarded-*`` from one hop).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> object:
     port = free_port()
     environ = {k: v for k, v in os.environ.items() if not k.startswith("MINEGRAPH_")}
     environ.update({"MINEGRAPH_STORE": str(store), "MINEGRAPH_BIND": f"127.0.0.1:{port}",
-                    "MINEGRAPH_QUERY_WORKERS": "1"})
+                    "MINEGRAPH_WEB_WORKERS": "2", "MINEGRAPH_QUERY_WORKERS": "1"})
     log = (store.parent / "gunicorn.log").open("wb")
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "server/gunicorn.conf.py", "server.wsgi:app"],
                                cwd=ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
@@ -71,8 +71,7 @@ def test_the_shipped_gunicorn_configuration_serves_the_store(production: tuple[i
     status, body = _get(port, f"/sparql?query={quote(query)}", {"Accept": "application/sparql-results+json"})
     assert status == 200
     assert json.loads(body)["results"]["bindings"][0]["n"]["value"] == "3"
-    assert len(_children(process.pid)) == 2  # the configuration's default: two workers (their query
-    # processes are their own children)
+    assert len(_children(process.pid)) == 2  # MINEGRAPH_WEB_WORKERS (their query processes are their children)
 
 
 def _children(pid: int) -> list[int]:

@@ -23,6 +23,7 @@ from minegraph.store.locks import StoreLocks
 from minegraph.web.writes import apply_write
 
 BASE = "https://w3id.org/minegraph/"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 BAD = f"""PREFIX mg: <{BASE}def/>
 INSERT DATA {{ GRAPH <{BASE}graph/source/correction> {{
   <{BASE}id/incident/broken> a mg:Incident ; mg:killedCount -1 ; mg:place <{BASE}id/place/nowhere> .
@@ -78,8 +79,8 @@ def test_a_big_correction_is_validated_and_committed(settings: Settings, monkeyp
     assert result.changed == [f"<{graph}>"]
     store = EmbeddedStore(settings.store, read_only=True)
     try:
-        labels = {r["l"].value for r in store.query(
-            f"SELECT ?l WHERE {{ GRAPH <{graph}> {{ <{incident}> <http://www.w3.org/2000/01/rdf-schema#label> ?l }} }}")}
+        label_of = f"SELECT ?l WHERE {{ GRAPH <{graph}> {{ <{incident}> <{RDFS_LABEL}> ?l }} }}"
+        labels = {r["l"].value for r in store.query(label_of)}
         assert labels == {fixed}
     finally:
         store.close()

@@ -31,6 +31,8 @@ import functools
 import hashlib
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import uuid
@@ -81,18 +83,49 @@ def point_current(root: Path, generation: int) -> None:
         raise
 
 
-def prune(root: Path) -> None:
+#: Old generations are renamed to this prefix at once and deleted in the background.
+TRASH = ".trash-"
+
+
+def prune(root: Path, *, wait: bool = False) -> None:
     """Remove the directories of generations older than ``current`` (best effort: errors are ignored).
 
-    Newer ones are kept: a writer may have bumped the generation since ``current`` was read.
+    Newer ones are kept: a writer may have bumped the generation since ``current`` was read. Each old
+    directory is renamed out of the way at once, and the files (hundreds of thousands after a ``minegraph
+    render``: seconds to delete) are deleted by a detached process, so a write never waits for them; what a
+    deletion left behind is taken up by the next prune. ``wait``: delete before returning.
     """
     current = current_generation(root)
     if current is None or not root.is_dir():
         return
+    doomed: list[Path] = []
     with contextlib.suppress(OSError):
         for child in root.iterdir():
-            if child.name.isdigit() and int(child.name) < current and not child.is_symlink():
-                shutil.rmtree(child, ignore_errors=True)
+            if child.is_symlink():
+                continue
+            if child.name.isdigit() and int(child.name) < current:
+                trash = root / f"{TRASH}{child.name}-{uuid.uuid4().hex}"
+                try:
+                    os.rename(child, trash)
+                except OSError:
+                    continue
+                doomed.append(trash)
+            elif child.name.startswith(TRASH):
+                doomed.append(child)
+    if not doomed:
+        return
+    if wait:
+        for path in doomed:
+            shutil.rmtree(path, ignore_errors=True)
+        return
+    with contextlib.suppress(OSError):
+        remover = subprocess.Popen([sys.executable, "-c", _REMOVE, *map(str, doomed)], start_new_session=True,
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # reaped when done; a command-line writer may exit first: the process goes on without it
+        threading.Thread(target=remover.wait, daemon=True, name="minegraph-prune").start()
+
+
+_REMOVE = "import shutil, sys\nfor path in sys.argv[1:]:\n    shutil.rmtree(path, ignore_errors=True)"
 
 
 def write_file(path: Path, body: bytes, modified: float) -> None:

@@ -103,7 +103,9 @@ def run_gunicorn(settings: Settings, options: dict[str, Any]) -> None:
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Records to build from (MINEGRAPH_DATA_DIR).")
 @click.option("--query-timeout", type=float, help="Seconds before a query is stopped (MINEGRAPH_QUERY_TIMEOUT).")
 @click.option("--max-rows", type=int, help="Most rows a query returns (MINEGRAPH_MAX_ROWS).")
-@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes.")
+@click.option("--workers", default=1, show_default=True, type=int,
+              help="gunicorn worker processes (2 answer light queries faster on busy servers, but /metrics and "
+                   "the rate limit are then per process).")
 @click.option("--threads", default=8, show_default=True, type=int, help="Threads per gunicorn worker.")
 @click.option("--query-workers", type=int,
               help="Query processes per web worker (MINEGRAPH_QUERY_WORKERS; default: the CPUs shared among the "
