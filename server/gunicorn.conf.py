@@ -2,16 +2,27 @@
 
 The same settings as ``minegraph serve`` (minegraph.web.command.gunicorn_options). Each gunicorn worker starts
 its own pool of query processes (MINEGRAPH_QUERY_WORKERS, default: the CPUs shared among the gunicorn
-workers, at least 2), so one or two gunicorn workers with threads are enough: the query processes do the
-heavy work. Two (MINEGRAPH_WEB_WORKERS=2) answer light queries 1.6x faster at 8 clients on 2 cores, but
-/metrics and the rate limit are kept per process: each scrape sees one worker's counters.
+workers, at least 2), so two gunicorn workers with threads (MINEGRAPH_WEB_WORKERS, default 2) are enough: the
+query processes do the heavy work, and two answer light queries 1.6x faster than one at 8 clients on 2 cores.
+/metrics adds up the counts of every worker (prometheus_client's multiprocess mode, in
+PROMETHEUS_MULTIPROC_DIR: a new directory per start unless set); the rate limit's buckets are shared through
+``{store}.locks/ratelimit.sqlite``.
 Do not set ``preload_app``: the app must be created after the fork.
 """
 
 import os
 
+from minegraph.web.metrics import multiprocess_directory, worker_exited
+
+multiprocess_directory()
+
+
+def child_exit(server, worker):  # type: ignore[no-untyped-def]
+    worker_exited(worker.pid)
+
+
 bind = os.environ.get("MINEGRAPH_BIND", "127.0.0.1:8080")
-workers = int(os.environ.get("MINEGRAPH_WEB_WORKERS", "1"))
+workers = int(os.environ.get("MINEGRAPH_WEB_WORKERS", "2"))
 os.environ.setdefault("MINEGRAPH_QUERY_WORKERS", str(max(2, (os.cpu_count() or 2) // workers)))
 worker_class = "gthread"
 threads = int(os.environ.get("MINEGRAPH_THREADS", "8"))

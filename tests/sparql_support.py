@@ -83,7 +83,7 @@ def start_server(workdir: Path, *, args: tuple[str, ...] = (), env: dict[str, st
     log = workdir / "server.log"
     environ = {k: v for k, v in os.environ.items() if not k.startswith("MINEGRAPH_")}
     environ.update({"MINEGRAPH_WRITE_TOKEN": TOKEN, **(env or {})})
-    # one web worker: /metrics and the rate limits are per process, and the tests read them back
+    # one web worker: fewer processes per test server (tests/test_production_server.py runs two)
     command = [sys.executable, "-m", "minegraph", "serve", "--host", "127.0.0.1", "--port", str(port),
                "--store", str(store), "--workers", "1", "--query-workers", "2", *args]
     if not build:

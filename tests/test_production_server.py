@@ -1,8 +1,8 @@
 """The production entry point, as docs/deployment.md gives it: ``gunicorn -c server/gunicorn.conf.py server.wsgi:app``.
 
-A real gunicorn master with the shipped configuration (two workers, as MINEGRAPH_WEB_WORKERS asks), over a store
-built from data/, answering over HTTP on loopback — and, behind a reverse proxy, naming the public URL in its
-service description (the app trusts ``X-Forwarded-*`` from one hop).
+A real gunicorn master with the shipped configuration (two workers by default), over a store built from data/,
+answering over HTTP on loopback — adding up both workers' counts in /metrics — and, behind a reverse proxy,
+naming the public URL in its service description (the app trusts ``X-Forwarded-*`` from one hop).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -43,7 +44,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> object:
     port = free_port()
     environ = {k: v for k, v in os.environ.items() if not k.startswith("MINEGRAPH_")}
     environ.update({"MINEGRAPH_STORE": str(store), "MINEGRAPH_BIND": f"127.0.0.1:{port}",
-                    "MINEGRAPH_WEB_WORKERS": "2", "MINEGRAPH_QUERY_WORKERS": "1"})
+                    "MINEGRAPH_QUERY_WORKERS": "1"})
     log = (store.parent / "gunicorn.log").open("wb")
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "server/gunicorn.conf.py", "server.wsgi:app"],
                                cwd=ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
@@ -71,7 +72,7 @@ def test_the_shipped_gunicorn_configuration_serves_the_store(production: tuple[i
     status, body = _get(port, f"/sparql?query={quote(query)}", {"Accept": "application/sparql-results+json"})
     assert status == 200
     assert json.loads(body)["results"]["bindings"][0]["n"]["value"] == "3"
-    assert len(_children(process.pid)) == 2  # MINEGRAPH_WEB_WORKERS (their query processes are their children)
+    assert len(_children(process.pid)) == 2  # the default (their query processes are their own children)
 
 
 def _children(pid: int) -> list[int]:
@@ -94,3 +95,20 @@ def test_behind_a_proxy_the_service_description_names_the_public_url(
     assert status == 200
     assert b"<https://data.example.org/sparql>" in body
     assert b"127.0.0.1" not in body
+
+
+def _sparql_requests(port: int) -> float:
+    status, body = _get(port, "/metrics")
+    assert status == 200
+    found = re.search(rb'^minegraph_http_requests_total\{endpoint="sparql",method="GET",status="200"\} (\S+)$',
+                      body, re.M)
+    return float(found.group(1)) if found else 0.0
+
+
+def test_metrics_add_up_every_worker(production: tuple[int, subprocess.Popen[bytes]]) -> None:
+    """Whichever worker answers /metrics, it counts the requests of both (a scrape must never go backwards)."""
+    port, _process = production
+    before = _sparql_requests(port)
+    for _ in range(20):  # a new connection each: the two workers share them
+        assert _get(port, f"/sparql?query={quote('ASK {}')}")[0] == 200
+    assert [_sparql_requests(port) for _ in range(6)] == [before + 20] * 6

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -33,10 +34,31 @@ def test_bucket_refills_at_the_configured_rate() -> None:
 
 
 def test_memory_is_bounded() -> None:
-    limiter = RateLimiter(1, max_clients=10)
+    clock = Clock()
+    limiter = RateLimiter(1, max_clients=10, clock=clock)
     for n in range(100):
+        clock.now += 1
         limiter.take(f"10.0.0.{n}")
-    assert len(limiter._buckets) == 10
+    assert len(limiter) == 10
+    assert limiter.take("10.0.0.99") > 0  # the most recent clients are the ones kept
+    assert limiter.take("10.0.0.0") == 0  # a forgotten one starts again with a full bucket
+
+
+def test_processes_sharing_the_database_share_the_buckets(tmp_path: Path) -> None:
+    """Each gunicorn worker opens the same database: a client cannot multiply its allowance by the workers."""
+    import multiprocessing
+
+    path = tmp_path / "ratelimit.sqlite"
+    RateLimiter(20, path=path)
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        waits = pool.map(_take_ten, [path] * 4)
+    allowed = sum(w == 0 for taken in waits for w in taken)
+    assert 20 <= allowed <= 22  # 40 requests from 4 processes, a bucket of 20 (refilling by 1 every 3 s)
+
+
+def _take_ten(path: Path) -> list[float]:
+    limiter = RateLimiter(20, path=path)
+    return [limiter.take("192.0.2.7") for _ in range(10)]
 
 
 @pytest.mark.parametrize(("trusted", "forwarded", "expected"), [

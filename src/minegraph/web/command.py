@@ -71,7 +71,14 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int, timeout: 
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "warning",
+        "child_exit": _child_exit,
     }
+
+
+def _child_exit(_server: Any, worker: Any) -> None:
+    from minegraph.web.metrics import worker_exited
+
+    worker_exited(worker.pid)
 
 
 def query_workers_per(web_workers: int) -> int:
@@ -103,9 +110,7 @@ def run_gunicorn(settings: Settings, options: dict[str, Any]) -> None:
 @click.option("--data-dir", type=click.Path(path_type=Path), help="Records to build from (MINEGRAPH_DATA_DIR).")
 @click.option("--query-timeout", type=float, help="Seconds before a query is stopped (MINEGRAPH_QUERY_TIMEOUT).")
 @click.option("--max-rows", type=int, help="Most rows a query returns (MINEGRAPH_MAX_ROWS).")
-@click.option("--workers", default=1, show_default=True, type=int,
-              help="gunicorn worker processes (2 answer light queries faster on busy servers, but /metrics and "
-                   "the rate limit are then per process).")
+@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes.")
 @click.option("--threads", default=8, show_default=True, type=int, help="Threads per gunicorn worker.")
 @click.option("--query-workers", type=int,
               help="Query processes per web worker (MINEGRAPH_QUERY_WORKERS; default: the CPUs shared among the "
@@ -125,5 +130,8 @@ def serve(host: str, port: int, store: Path | None, data_dir: Path | None, query
         os.environ["MINEGRAPH_QUERY_WORKERS"] = str(query_workers)
     os.environ.setdefault("MINEGRAPH_QUERY_WORKERS", str(query_workers_per(workers)))
     ensure_store_in_child(settings, build=not no_build)
+    from minegraph.web.metrics import multiprocess_directory
+
+    multiprocess_directory()  # /metrics adds up every worker's counts
     click.echo(f"serving {settings.endpoint or settings.store} at http://{host}:{port}/sparql", err=True)
     run_gunicorn(settings, gunicorn_options(host, port, workers, threads, settings.query_timeout))

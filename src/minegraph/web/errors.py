@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from minegraph.errors import MinegraphError, ValidationFailed
 from minegraph.formats import HTML, negotiate
+from minegraph.web.workers import QueryTimeout
 
 PLAIN = "text/plain; charset=utf-8"
 JSON_TYPES = ("application/json",)
@@ -42,6 +43,10 @@ def _handle_minegraph(error: MinegraphError) -> Response:
     if isinstance(error, ValidationFailed) and error.report is not None:
         report = error.report.text() if hasattr(error.report, "text") else str(error.report)
     response = error_response(error.status, str(error), report, type(error).__name__)
+    if isinstance(error, QueryTimeout):
+        from minegraph.web.state import state
+
+        state().metrics.timeouts.inc()
     if error.status == 503:
         response.headers["Retry-After"] = str(RETRY_AFTER)
     return response

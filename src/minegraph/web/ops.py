@@ -42,7 +42,6 @@ def metrics() -> Response:
         gauges["minegraph_store_graphs"] = ("Named graphs in the store.", len(stats.get("graphs", [])))
     except MinegraphError:
         gauges["minegraph_store_up"] = ("Whether the store answered.", 0)
-    web.metrics.timeouts = web.timeouts
     return Response(web.metrics.render(gauges), mimetype="text/plain", content_type="text/plain; version=0.0.4")
 
 

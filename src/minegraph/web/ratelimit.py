@@ -3,16 +3,18 @@
 ``settings.rate_limit`` is the number of requests a client may make per minute (0: no limit); a client may
 spend them in a burst. The client is the connecting address, or — behind ``settings.trusted_proxies``
 reverse proxies — the address that many hops back in ``X-Forwarded-For`` (the entries a client could forge
-are never used). The buckets live in the web process: with several gunicorn workers each keeps its own.
+are never used). The buckets are rows of a small SQLite database beside the store's locks
+(``{store}.locks/ratelimit.sqlite``), so every gunicorn worker of the machine takes from the same bucket.
 """
 
 from __future__ import annotations
 
 import math
+import sqlite3
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, request
@@ -22,32 +24,55 @@ LIMITED_PATHS = ("/sparql",)
 
 
 class RateLimiter:
-    """Token buckets of ``per_minute`` requests, one per client, the least recently seen dropped first."""
+    """Token buckets of ``per_minute`` requests, one per client, the least recently seen dropped first.
 
-    def __init__(self, per_minute: int, *, clock: Callable[[], float] = time.monotonic,
+    The buckets live in the SQLite database at ``path`` (shared by the processes that open it; each take is
+    one short transaction), or in memory for this object alone when ``path`` is None.
+    """
+
+    def __init__(self, per_minute: int, *, path: Path | None = None, clock: Callable[[], float] = time.time,
                  max_clients: int = MAX_CLIENTS) -> None:
         self.capacity = float(per_minute)
         self.refill = per_minute / 60.0
         self.clock = clock
         self.max_clients = max_clients
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path) if path else ":memory:", timeout=10, isolation_level=None,
+                                   check_same_thread=False)
+        if path:
+            self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=OFF")  # losing the last buckets in a crash costs nothing
+        self._db.execute("CREATE TABLE IF NOT EXISTS buckets (client TEXT PRIMARY KEY, tokens REAL, last REAL)")
+        self._db.execute("CREATE INDEX IF NOT EXISTS buckets_last ON buckets (last)")
 
     def take(self, client: str) -> float:
         """0 if ``client`` may go ahead (and count it), else the seconds until it may."""
-        now = self.clock()
         with self._lock:
-            tokens, last = self._buckets.pop(client, (self.capacity, now))
-            tokens = min(self.capacity, tokens + (now - last) * self.refill)
-            wait = 0.0
-            if tokens >= 1.0:
-                tokens -= 1.0
-            else:
-                wait = (1.0 - tokens) / self.refill
-            self._buckets[client] = (tokens, now)
-            while len(self._buckets) > self.max_clients:
-                self._buckets.popitem(last=False)
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                now = self.clock()
+                row = self._db.execute("SELECT tokens, last FROM buckets WHERE client = ?", (client,)).fetchone()
+                tokens, last = row if row else (self.capacity, now)
+                tokens = min(self.capacity, tokens + max(0.0, now - last) * self.refill)
+                wait = 0.0
+                if tokens >= 1.0:
+                    tokens -= 1.0
+                else:
+                    wait = (1.0 - tokens) / self.refill
+                self._db.execute("INSERT OR REPLACE INTO buckets VALUES (?, ?, ?)", (client, tokens, max(now, last)))
+                if row is None:
+                    self._db.execute("DELETE FROM buckets WHERE client IN (SELECT client FROM buckets "
+                                     "ORDER BY last DESC LIMIT -1 OFFSET ?)", (self.max_clients,))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
         return wait
+
+    def __len__(self) -> int:
+        """The clients it keeps a bucket for."""
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM buckets").fetchone()[0])
 
 
 def client_address(environ: Mapping[str, Any], trusted_proxies: int) -> str:
@@ -87,5 +112,8 @@ def _limit() -> Response | None:
 def init_app(app: Flask) -> None:
     settings = app.extensions["minegraph"].settings
     if settings.rate_limit > 0:
-        app.extensions["minegraph.ratelimit"] = RateLimiter(settings.rate_limit)
+        from minegraph.store.locks import StoreLocks
+
+        path = StoreLocks(settings.store).directory / "ratelimit.sqlite"
+        app.extensions["minegraph.ratelimit"] = RateLimiter(settings.rate_limit, path=path)
     app.before_request(_limit)

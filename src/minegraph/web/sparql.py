@@ -70,7 +70,7 @@ def _query(req: SparqlRequest) -> Response:
         limit = web.settings.max_rows
         response.headers["X-Minegraph-Rows"] = str(answer.rows)
         if answer.truncated:
-            web.metrics.truncated += 1
+            web.metrics.truncated.inc()
             response.headers["X-Minegraph-Truncated"] = "true"
             response.headers["X-Minegraph-Row-Limit"] = str(limit)
             response.headers["Warning"] = f'199 minegraph "results cut at {limit} rows: page with LIMIT/OFFSET"'

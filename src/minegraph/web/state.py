@@ -55,12 +55,6 @@ class WebState:
                     self._remote = RemoteRunner(self.settings)
         return self._remote
 
-    @property
-    def timeouts(self) -> int:
-        """Queries stopped at the time limit."""
-        runner = self.remote if self.settings.remote else self._pool
-        return runner.timeouts if runner is not None else 0
-
     def run(self, job: dict[str, Any], timeout: float | None = None) -> Answer:
         if self.settings.remote:
             answer: Answer = self.remote.run(job, timeout)
