@@ -2,7 +2,9 @@
 
 A journalist's path: the home page, the keyboard to an incident, its quotes, map and "Cite this"; the list
 with a filter; a place. Nothing may be requested from anywhere but the server, and no console errors may
-occur. Screenshots go to docs/screenshots/.
+occur. Screenshots go to a scratch directory, or to MINEGRAPH_SCREENSHOTS when it is set — to refresh the
+ones in the docs: ``MINEGRAPH_SCREENSHOTS=docs/screenshots .venv/bin/pytest tests/test_browser_pages.py``
+(a test run leaves the working tree as it found it).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -27,7 +30,7 @@ pytestmark = pytest.mark.e2e
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SHOTS = ROOT / "docs" / "screenshots"
+SHOTS = Path(os.environ.get("MINEGRAPH_SCREENSHOTS") or tempfile.mkdtemp(prefix="minegraph-screenshots-"))
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():  # pragma: no cover - depends on the machine
