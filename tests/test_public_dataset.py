@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, Store
 
-from minegraph.visibility import PENDING, PENDING_GRAPH, restricted_prefix
+from minegraph.visibility import PENDING, PENDING_GRAPH, restricted_prefix, union_is_public
 from minegraph.web.run import Snapshot, run_query
 
 BASE = "https://w3id.org/minegraph/"
@@ -106,14 +106,30 @@ def test_a_public_view_reads_the_union_only_when_it_is_the_public_dataset(tmp_pa
         store.close()
 
 
-def test_an_emptied_staging_graph_leaves_the_union_on(tmp_path: Path) -> None:
-    """After a bulk load is published its marker is gone, but the staging graph stays named in the store."""
-    marker = Quad(NamedNode(f"{BASE}graph/source/news"), NamedNode(PENDING), Literal("loading"),
-                  NamedNode(PENDING_GRAPH))
-    store = _store(tmp_path, marker)
-    assert not Snapshot(store).union_is_public(BASE)
-    store.remove(marker)
-    assert NamedNode(PENDING_GRAPH) in set(store.named_graphs())
+def test_an_empty_private_graph_keeps_its_name_out_of_public_queries(tmp_path: Path) -> None:
+    """An emptied graph stays named in the store: its name alone turns the union off, or GRAPH ?g would list it."""
+    store = _store(tmp_path)
+    store.add_graph(NamedNode(f"{restricted_prefix(BASE)}empty"))
     snapshot = Snapshot(store)
-    assert snapshot.union_is_public(BASE)
-    assert _public_labels(store, snapshot) == {"public incident"}
+    assert not snapshot.union_is_public(BASE)
+    names = "SELECT ?l WHERE { GRAPH ?l { } }"
+    assert _public_labels(store, snapshot, names) == {PUBLIC.value}
+
+
+def test_a_published_bulk_load_leaves_no_private_graph_behind(tmp_path: Path) -> None:
+    """After an ingest's bulk load is published, the store names no staging graph: the union stays on."""
+    from minegraph.store.embedded import EmbeddedStore
+
+    store = EmbeddedStore(tmp_path / "embedded")
+    try:
+        target = f"{BASE}graph/source/national"
+        store.begin_bulk([target])
+        store.bulk_load(target, f'<{BASE}id/incident/n> <{LABEL.value}> "national incident" .\n'.encode())
+        assert not union_is_public(store.oxigraph, BASE)  # loading: hidden
+        store.finish_bulk([target])
+        assert union_is_public(store.oxigraph, BASE)
+        store.begin_bulk([f"{BASE}graph/source/failed"])
+        store.abandon_bulk([f"{BASE}graph/source/failed"])
+        assert union_is_public(store.oxigraph, BASE)
+    finally:
+        store.close()

@@ -146,6 +146,7 @@ class EmbeddedStore:
         operations = [f"DELETE DATA {{ GRAPH <{PENDING_GRAPH}> {{ {marks} }} }}"] + ([update] if update else [])
         try:
             self._store.update(" ;\n".join(operations))
+            self._forget_pending_graph()
             self._store.flush()
         except OSError as error:
             raise StoreError(f"the store could not be written: {error}") from error
@@ -158,6 +159,15 @@ class EmbeddedStore:
                 self._store.remove_graph(node)
             for quad in list(self._store.quads_for_pattern(node, NamedNode(PENDING), None, NamedNode(PENDING_GRAPH))):
                 self._store.remove(quad)
+        self._forget_pending_graph()
+
+    def _forget_pending_graph(self) -> None:
+        """Drop the marker graph once it is empty: an emptied graph stays named, and a store that names no
+        private graph lets public queries run over the union (:func:`minegraph.visibility.union_is_public`).
+        Writers are serialized, so no other bulk write can have put a marker there meanwhile."""
+        marker = NamedNode(PENDING_GRAPH)
+        if next(iter(self._store.quads_for_pattern(None, None, None, marker)), None) is None:
+            self._store.remove_graph(marker)
 
     def graphs(self) -> list[str]:
         loading = {q.subject for q in self._store.quads_for_pattern(None, NamedNode(PENDING), None,
