@@ -111,9 +111,13 @@ SELECT (MAX(?when) AS ?built) WHERE {
 
 def _dates(predicate: str) -> list[tuple[str, int, str]]:
     """(lexical form, number of things, the literal in SPARQL) of every value of ``predicate``, in date order."""
-    rows = select(f"SELECT ?d (COUNT(?s) AS ?n) WHERE {{ ?s {predicate} ?d }} GROUP BY ?d", raw=True)
-    found = [(r["d"]["value"], int(r["n"]["value"]), _sparql_term(r["d"])) for r in rows if "d" in r]
-    return sorted(found)
+    return _date_counts(f"SELECT ?d (COUNT(?s) AS ?n) WHERE {{ ?s {predicate} ?d }} GROUP BY ?d")
+
+
+def _date_counts(sparql: str) -> list[tuple[str, int, str]]:
+    """The rows (?d, ?n) of ``sparql`` as (lexical form, count, the literal in SPARQL), in date order."""
+    rows = select(sparql, raw=True)
+    return sorted((r["d"]["value"], int(r["n"]["value"]), _sparql_term(r["d"])) for r in rows if "d" in r)
 
 
 def _sparql_term(term: dict[str, str]) -> str:
@@ -311,23 +315,21 @@ def _filtered(filters: Filters) -> bool:
     return any((filters.start, filters.end, filters.place, filters.device, filters.outcome))
 
 
-def _page_ids(filters: Filters, after: tuple[dt.date, str] | None, size: int) -> list[dict[str, Any]]:
-    """The first ``size`` incidents after ``after`` in (earliest date, IRI) order, by ORDER BY."""
-    keyset = ""
-    if after is not None:
-        day, iri = after
-        keyset = (f"FILTER(?earliest > {_literal_date(day)} || "
-                  f"(?earliest = {_literal_date(day)} && STR(?i) > STR(<{iri}>)))")
-    return select(f"""
-SELECT ?i ?earliest WHERE {{
-  {_where(filters)}
-  {keyset}
-}} ORDER BY ?earliest STR(?i) LIMIT {int(size)}""")
+def _page_ids_by_date(filters: Filters, after: tuple[dt.date, str] | None, size: int
+                      ) -> tuple[list[dict[str, Any]], int]:
+    """:func:`_page_ids` from the number of matching incidents per earliest date (see :func:`_dates`): the
+    incidents of the dates the page needs, ordered here; and the number of matching incidents.
 
-
-def _page_ids_by_date(after: tuple[dt.date, str] | None, size: int) -> list[dict[str, Any]]:
-    """:func:`_page_ids` without filters, from the counts of incidents per earliest date (see :func:`_dates`)."""
-    dates = _dates("mg:earliestDate")
+    Without filters the counts come from one pattern (every incident has exactly one earliest and one latest
+    date: the gate sees to it); with filters from the filters' own patterns, grouped but never sorted."""
+    if _filtered(filters):
+        dates = _date_counts(f"SELECT (?earliest AS ?d) (COUNT(DISTINCT ?i) AS ?n) WHERE {{ {_where(filters)} }} "
+                             "GROUP BY ?earliest")
+        total = sum(n for _lexical, n, _literal in dates)
+    else:
+        dates = _dates("mg:earliestDate")
+        rows = select("SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE { ?i a mg:Incident }")
+        total = int(rows[0]["n"]) if rows else 0
     start = (after[0].isoformat(), after[1]) if after is not None else None
     if start is not None:
         dates = [d for d in dates if d[0] >= start[0]]
@@ -335,30 +337,23 @@ def _page_ids_by_date(after: tuple[dt.date, str] | None, size: int) -> list[dict
     for run in _batches(dates, size):
         values = " ".join(literal for _lexical, _n, literal in run)
         rows = select(f"""
-SELECT ?i ?earliest WHERE {{
+SELECT DISTINCT ?i ?earliest WHERE {{
   VALUES ?earliest {{ {values} }}
-  {_where(Filters())}
+  {_where(filters)}
 }}""")
         found += [r for r in rows if start is None or (str(r["earliest"]), r["i"]) > start]
         if len(found) >= size:
             break
     found.sort(key=lambda row: (str(row["earliest"]), row["i"]))
-    return found[:size]
+    return found[:size], total
 
 
 def incident_page(filters: Filters, after: tuple[dt.date, str] | None, size: int = PAGE_SIZE
                   ) -> tuple[list[dict[str, Any]], str | None, int]:
     """One page of incidents in (earliest date, IRI) order, the cursor of the next page, and the total."""
-    where = _where(filters)
-    if _filtered(filters):
-        ids = _page_ids(filters, after, size + 1)
-        total_rows = select(f"SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE {{ {where} }}")
-    else:  # every incident has exactly one earliest and one latest date (the gate sees to it)
-        ids = _page_ids_by_date(after, size + 1)
-        total_rows = select("SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE { ?i a mg:Incident }")
+    ids, total = _page_ids_by_date(filters, after, size + 1)
     more = len(ids) > size
     ids = ids[:size]
-    total = int(total_rows[0]["n"]) if total_rows else 0
     if not ids:
         return [], None, total
     values = " ".join(f"<{row['i']}>" for row in ids)
