@@ -3,7 +3,8 @@
 The same settings as ``minegraph serve`` (minegraph.web.command.gunicorn_options). Each gunicorn worker starts
 its own pool of query processes (MINEGRAPH_QUERY_WORKERS, default: the CPUs shared among the gunicorn
 workers, at least 2), so two gunicorn workers with threads (MINEGRAPH_WEB_WORKERS, default 2) are enough: the
-query processes do the heavy work, and two answer light queries 1.6x faster than one at 8 clients on 2 cores.
+query processes do the heavy work, and two answer light queries 1.7-1.8x faster than one at 8 clients on 2
+cores (docs/benchmarks.md).
 /metrics adds up the counts of every worker (prometheus_client's multiprocess mode, in
 PROMETHEUS_MULTIPROC_DIR: a new directory per start unless set); the rate limit's buckets are shared through
 ``{store}.locks/ratelimit.sqlite``.

@@ -45,8 +45,6 @@ class Metrics:
                                 registry=self.registry)
         self.truncated = Counter("minegraph_query_truncated", "Query results cut at the row limit.",
                                  registry=self.registry)
-        self.timeouts.inc(0)
-        self.truncated.inc(0)
 
     def observe(self, endpoint: str, method: str, status: int, seconds: float) -> None:
         self.requests.labels(endpoint, method, str(status)).inc()

@@ -72,9 +72,9 @@ class Published:
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def token(self) -> tuple[Any, int, int]:
+    def token(self) -> tuple[Any, int]:
         """Changes whenever the store, the tombstones or the releases change."""
-        return (state().generation(), _mtime(self.store_path), _mtime(self.releases.root))
+        return (state().version(), _mtime(self.releases.root))
 
     def last_modified(self) -> dt.datetime:
         stamp = max(_mtime(self.store_path), _mtime(state().locks.generation_file)) / 1e9

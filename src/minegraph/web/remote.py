@@ -35,7 +35,6 @@ class RemoteRunner:
         self.store = store
         self.timeout = settings.query_timeout
         self.max_rows = settings.max_rows
-        self.timeouts = 0
 
     def run(self, job: dict[str, Any], timeout: float | None = None) -> Answer:
         """Answer ``job``; raise :class:`QueryTimeout` past the time limit, :class:`StoreError` if the store fails."""
@@ -43,7 +42,6 @@ class RemoteRunner:
         try:
             return self._run(job, limit)
         except StoreTimeout as error:
-            self.timeouts += 1
             raise QueryTimeout(
                 f"the query was stopped after the time limit of {limit:g} s: narrow it down (a LIMIT, more "
                 f"specific patterns) or run it on a copy of the data (see the dumps) ({error})"

@@ -122,7 +122,6 @@ class QueryPool:
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
-        self.timeouts = 0
         for _ in range(size):
             self._add()
 
@@ -160,7 +159,6 @@ class QueryPool:
             self._replace(worker)
             raise StoreError(f"the query worker stopped unexpectedly: {error}") from error
         self._replace(worker)
-        self.timeouts += 1
         raise QueryTimeout(
             f"the query was stopped after the time limit of {limit:g} s: narrow it down (a LIMIT, more "
             "specific patterns) or run it on a copy of the data (see the dumps)"
