@@ -40,8 +40,8 @@ def synthetic(path: Path, n: int, template: Path) -> Path:
 
 
 def timed_ingest(path: Path, store: Path) -> dict[str, float]:
-    from minegraph.pipeline import ingest
-    from minegraph.settings import Settings
+    from minegraph.core.settings import Settings
+    from minegraph.ingest.build import ingest
 
     marks: list[tuple[str, float]] = [("start", time.perf_counter())]
 
@@ -61,7 +61,7 @@ def pyshacl_per_incident(lines: list[str], n: int) -> float:
     """Seconds per incident for the reference gate (pyshacl) on the first ``n`` incidents' subgraph."""
     from rdflib import Graph
 
-    from minegraph.gate import reference_graph, validate
+    from minegraph.store.gate import reference_graph, validate
 
     incidents = sorted({line.split(" ", 1)[0] for line in lines if "/id/incident/" in line.split(" ", 1)[0]
                         and "#" not in line.split(" ", 1)[0]})[:n]

@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--paths", default="/,/incidents,/incidents?outcome=killed")
     args = parser.parse_args(argv)
 
-    from minegraph.settings import load_settings
+    from minegraph.core.settings import load_settings
     from minegraph.web import create_app
 
     settings = load_settings(store=args.store)

@@ -1,6 +1,6 @@
 """gunicorn configuration for minegraph: ``gunicorn -c server/gunicorn.conf.py server.wsgi:app``.
 
-The same settings as ``minegraph serve`` (minegraph.web.command.gunicorn_options). Each gunicorn worker starts
+The same settings as ``minegraph serve`` (minegraph.cli.serve.gunicorn_options). Each gunicorn worker starts
 its own pool of query processes (MINEGRAPH_QUERY_WORKERS, default: the CPUs shared among the gunicorn
 workers, at least 2), so two gunicorn workers with threads (MINEGRAPH_WEB_WORKERS, default 2) are enough: the
 query processes do the heavy work, and two answer light queries 1.7-1.8x faster than one at 8 clients on 2

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from minegraph.settings import Settings
+from minegraph.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -32,7 +32,7 @@ def data_copy(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def built_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings whose store has been built from the repository's data/ (once per test session)."""
-    from minegraph.pipeline import build
+    from minegraph.ingest.build import build
 
     settings = Settings(store=tmp_path_factory.mktemp("store") / "store", data_dir=DATA, base_uri=BASE)
     build(settings)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import yaml
 
-from minegraph.aggregates import SMALL_CELL, count_cells, refresh
-from minegraph.pipeline import build
-from minegraph.settings import Settings
+from minegraph.core.settings import Settings
+from minegraph.core.vocab import sparql_prefixes
+from minegraph.ingest.build import build
+from minegraph.store.aggregates import SMALL_CELL, count_cells, refresh
 from minegraph.store.embedded import EmbeddedStore
-from minegraph.vocab import sparql_prefixes
 
 from .conftest import BASE
 

@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 
-from minegraph.auth import TokenRegistry, audit_lines, auth_dir
 from minegraph.cli import main
-from minegraph.settings import Settings
+from minegraph.core.settings import Settings
+from minegraph.store.auth import TokenRegistry, audit_lines, auth_dir
 from minegraph.web import create_app
 
 EX = "https://example.org/"

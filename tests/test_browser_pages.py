@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from minegraph.settings import Settings
+from minegraph.core.settings import Settings
 from tests.conftest import DATA, ROOT
 
 pytestmark = pytest.mark.e2e
@@ -46,7 +46,7 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``minegraph serve`` (gunicorn) on a free loopback port, over a store built from data/."""
-    from minegraph.pipeline import build
+    from minegraph.ingest.build import build
 
     store = tmp_path_factory.mktemp("browser") / "store"
     build(Settings(store=store, data_dir=DATA))

@@ -12,7 +12,7 @@ import sys
 def main(store: str, port: int, base: str = "https://w3id.org/minegraph/") -> None:
     from werkzeug.serving import make_server
 
-    from minegraph.settings import Settings
+    from minegraph.core.settings import Settings
     from minegraph.web import create_app
     from tests.test_pages_support import add_stand_in, union_graph
 

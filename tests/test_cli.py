@@ -9,7 +9,7 @@ import yaml
 from click.testing import CliRunner
 
 from minegraph.cli import main
-from minegraph.settings import Settings
+from minegraph.core.settings import Settings
 
 from .conftest import DATA, SEED_SOURCE
 

@@ -17,9 +17,11 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
-from minegraph import doccache
-from minegraph.doccache import DocumentCache, documents_dir
-from minegraph.settings import Settings
+from minegraph.core.settings import Settings
+from minegraph.publish import doccache
+from minegraph.store import generations
+from minegraph.publish.doccache import DocumentCache
+from minegraph.store.generations import documents_dir
 from minegraph.store.locks import StoreLocks
 from tests.conftest import BASE, DATA
 
@@ -48,8 +50,8 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(built_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    from minegraph.cli_release import write_tombstone
-    from minegraph.tombstones import MERGED, WITHDRAWN, Tombstone, now
+    from minegraph.cli.release import write_tombstone
+    from minegraph.store.tombstones import MERGED, WITHDRAWN, Tombstone, now
     from minegraph.web import create_app
 
     root = tmp_path_factory.mktemp("doccache")
@@ -74,8 +76,8 @@ def fetch(world: World, path: str, **headers: str):  # type: ignore[no-untyped-d
 
 def test_a_file_is_written_whole_readable_by_all_with_its_mtime(tmp_path: Path) -> None:
     target = tmp_path / "doc" / "incident" / "x.ttl"
-    doccache.write_file(target, b"first", 1_700_000_000)
-    doccache.write_file(target, b"second", 1_700_000_100)
+    generations.write_file(target, b"first", 1_700_000_000)
+    generations.write_file(target, b"second", 1_700_000_100)
     assert target.read_bytes() == b"second"
     assert target.stat().st_mtime == 1_700_000_100
     assert target.stat().st_mode & 0o777 == 0o644
@@ -85,14 +87,14 @@ def test_a_file_is_written_whole_readable_by_all_with_its_mtime(tmp_path: Path) 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "x.ttl"
-    doccache.write_file(target, b"old", 1_700_000_000)
+    generations.write_file(target, b"old", 1_700_000_000)
 
     def fail(*_args: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(doccache.os, "replace", fail)
+    monkeypatch.setattr(generations.os, "replace", fail)
     with pytest.raises(OSError):
-        doccache.write_file(target, b"new", 1_700_000_100)
+        generations.write_file(target, b"new", 1_700_000_100)
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["x.ttl"]
 
@@ -139,14 +141,14 @@ def test_command_line_writers_repoint_too(tmp_path: Path) -> None:
     before = locks.point_documents()
     with exclusive(settings):
         pass
-    assert doccache.current_generation(locks.documents) == before + 1 == locks.generation()
+    assert generations.current_generation(locks.documents) == before + 1 == locks.generation()
 
 
 def test_prune_keeps_newer_generations(tmp_path: Path) -> None:
     for name in ("3", "4", "5"):
         (tmp_path / name).mkdir()
-    doccache.point_current(tmp_path, 4)
-    doccache.prune(tmp_path, wait=True)
+    generations.point_current(tmp_path, 4)
+    generations.prune(tmp_path, wait=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["4", "5", "current"]
 
 
@@ -155,22 +157,22 @@ def test_prune_never_waits_for_the_files_and_finishes_what_it_left(tmp_path: Pat
     old.mkdir(parents=True)
     for n in range(200):
         (old / f"{n}.ttl").write_bytes(b"x")
-    (tmp_path / f"{doccache.TRASH}0-left-by-a-crash").mkdir()
-    doccache.point_current(tmp_path, 2)
-    doccache.prune(tmp_path)
+    (tmp_path / f"{generations.TRASH}0-left-by-a-crash").mkdir()
+    generations.point_current(tmp_path, 2)
+    generations.prune(tmp_path)
     assert not (tmp_path / "1").exists()
     _eventually(lambda: sorted(p.name for p in tmp_path.iterdir()) == ["current"])
 
 
 def test_a_failed_repoint_removes_current(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    doccache.point_current(tmp_path, 1)
+    generations.point_current(tmp_path, 1)
 
     def fail(*_args: object) -> None:
         raise OSError("no space left")
 
-    monkeypatch.setattr(doccache.os, "symlink", fail)
+    monkeypatch.setattr(generations.os, "symlink", fail)
     with pytest.raises(OSError):
-        doccache.point_current(tmp_path, 2)
+        generations.point_current(tmp_path, 2)
     assert not (tmp_path / "current").is_symlink()  # nginx asks the app: slower, never stale
 
 
@@ -200,9 +202,9 @@ def test_documents_of_other_code_are_never_served(tmp_path: Path, monkeypatch: p
 
 
 def test_a_release_bumps_the_generation(world: World) -> None:
-    from minegraph.releases import cut_release
+    from minegraph.publish.releases import cut_release
     from minegraph.store.embedded import EmbeddedStore
-    from minegraph.tombstones import now
+    from minegraph.store.tombstones import now
     from minegraph.web.resource_html import resource
 
     before = world.locks.generation()
@@ -260,7 +262,7 @@ def test_pages_under_a_prefix_are_not_files(world: World) -> None:
 def test_the_app_answers_from_the_file_of_its_generation(world: World) -> None:
     path = f"doc/agent/{_agent(world)}.ttl"
     world.file(path).parent.mkdir(parents=True, exist_ok=True)
-    doccache.write_file(world.file(path), b"# from the file\n", 1_700_000_000)
+    generations.write_file(world.file(path), b"# from the file\n", 1_700_000_000)
     reply = fetch(world, f"/{path}")
     assert reply.data == b"# from the file\n"
     assert reply.last_modified == dt.datetime.fromtimestamp(1_700_000_000, dt.UTC)
@@ -271,7 +273,7 @@ def test_a_remote_store_has_no_document_files(tmp_path: Path) -> None:
 
     settings = Settings(store=tmp_path / "store", endpoint="http://127.0.0.1:9/query")
     app = create_app(settings, {"QUERY_WORKERS": 1, "TESTING": True})
-    assert app.extensions["minegraph.resources"].files is None
+    assert app.extensions["minegraph.core.resources"].files is None
     assert not documents_dir(settings.store).exists()
 
 
@@ -303,7 +305,7 @@ def test_render_writes_exactly_the_apps_bytes(built_settings: Settings, tmp_path
     shutil.copytree(built_settings.store, tmp_path / "store")
     settings = Settings(store=tmp_path / "store", data_dir=DATA, base_uri=BASE)
     app = create_app(settings, {"QUERY_WORKERS": 1, "TESTING": True})
-    app.extensions["minegraph.resources"].files = None  # the app as it renders without any file
+    app.extensions["minegraph.core.resources"].files = None  # the app as it renders without any file
     client = app.test_client()
     expected = {}
     for kind, key in things(settings, ["incident", "victim"]):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from minegraph.formats import RDF_FORMATS, RESULT_FORMATS, by_extension, negotiate, parse_accept
+from minegraph.core.formats import RDF_FORMATS, RESULT_FORMATS, by_extension, negotiate, parse_accept
 
 
 def test_accept_is_ordered_by_q_value() -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from minegraph import gazetteer
 from minegraph.cli import main
-from minegraph.mapping import pcode_place_iri, place_index, place_iri_of
+from minegraph.core import gazetteer
+from minegraph.core.gazetteer import pcode_place_iri, place_index, place_iri_of
 
 from .conftest import BASE, DATA
 

@@ -2,7 +2,7 @@
 
 Each test feeds arbitrary text or bytes to a parser a user (or an attacker) can reach: the record format,
 tabular and HXL input, keys in URLs, Accept headers, the incident list's cursor. The parser either
-returns a value with the promised shape or raises a :class:`minegraph.errors.MinegraphError`.
+returns a value with the promised shape or raises a :class:`minegraph.core.errors.MinegraphError`.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from minegraph.errors import InputError, MinegraphError, UnreadableInput
-from minegraph.formats import RDF_FORMATS, negotiate, parse_accept
+from minegraph.core.errors import InputError, MinegraphError, UnreadableInput
+from minegraph.core.formats import RDF_FORMATS, negotiate, parse_accept
+from minegraph.core.vocab import ALPHABET, check_key, normalise_key
+from minegraph.ingest.records import read_source
 from minegraph.ingest.table import read_table
-from minegraph.records import read_source
-from minegraph.vocab import ALPHABET, check_key, normalise_key
 from minegraph.web.listing import decode_cursor, encode_cursor
 
 BASE = "https://w3id.org/minegraph/"
@@ -121,8 +121,8 @@ def test_hxl_tables_are_mapped_or_refused_row_by_row(tmp_path_factory, tags: lis
     import csv
     import io
 
+    from minegraph.core.settings import Settings
     from minegraph.ingest.hxl import map_hxl_table
-    from minegraph.settings import Settings
 
     from .conftest import DATA
 

@@ -10,12 +10,11 @@ import yaml
 from click.testing import CliRunner
 
 from minegraph.cli import main
-from minegraph.hxl_export import SMALL_CELL, aggregates_csv, read_incidents
-from minegraph.mapping import source_graph_iri
-from minegraph.pipeline import build
-from minegraph.settings import Settings
+from minegraph.core.settings import Settings
+from minegraph.core.vocab import source_graph_iri, sparql_prefixes
+from minegraph.ingest.build import build
+from minegraph.publish.hxl_export import SMALL_CELL, aggregates_csv, read_incidents
 from minegraph.store.embedded import EmbeddedStore
-from minegraph.vocab import sparql_prefixes
 
 from .conftest import BASE, DATA
 from .test_aggregates import _add_fictional_source

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from pyoxigraph import RdfFormat
 
-from minegraph.errors import InputError, UnreadableInput
-from minegraph.pipeline import ingest, withdraw_source
-from minegraph.settings import Settings
+from minegraph.core.errors import InputError, UnreadableInput
+from minegraph.core.settings import Settings
+from minegraph.ingest.build import ingest, withdraw_source
 from minegraph.store.embedded import EmbeddedStore
 from tests.conftest import BASE, DATA, SEED_SOURCE
 
@@ -47,7 +47,7 @@ def write_rows(path: Path, table: list[list[str]]) -> Path:
 def query(settings: Settings, sparql: str) -> list[tuple[str, ...]]:
     store = EmbeddedStore(settings.store, read_only=True)
     try:
-        from minegraph.vocab import sparql_prefixes
+        from minegraph.core.vocab import sparql_prefixes
 
         return [tuple(str(term.value) for term in row) for row in store.query(sparql_prefixes() + sparql)]
     finally:
@@ -206,7 +206,7 @@ def test_curated_records_are_ingested_like_build_does(settings: Settings) -> Non
 
 def test_a_graph_streams_as_pieces_cut_at_line_ends() -> None:
     """A bulk load reads the graph in pieces (no second copy of a national file's graph in memory)."""
-    from minegraph.ingest.emit import NTriplesGraph
+    from minegraph.core.ntriples import NTriplesGraph
 
     graph = NTriplesGraph()
     for i in range(1000):

@@ -74,7 +74,7 @@ def test_a_crash_before_a_bulk_load_is_published_is_undone_and_never_shown(tmp_p
     loaded graph out, and the next writer drops it, so the store is as it was before."""
     from pyoxigraph import NamedNode, Store
 
-    from minegraph.visibility import GRAPHS_QUERY, PENDING_GRAPH
+    from minegraph.store.view import GRAPHS_QUERY, PENDING_GRAPH
 
     store = tmp_path / "store"
     built = subprocess.run([sys.executable, "-m", "minegraph", "build", "--store", str(store), "--data", str(DATA)],

@@ -12,9 +12,9 @@ import pyshacl
 import pytest
 from rdflib import BNode, Graph, URIRef
 
-from minegraph.ingest.validate import validate_ntriples
-from minegraph.resources import concepts_graph, shapes_graph
-from minegraph.vocab import SH
+from minegraph.core.resources import concepts_graph, shapes_graph
+from minegraph.core.vocab import SH
+from minegraph.store.fastgate import validate_ntriples
 
 CONCEPTS = concepts_graph().serialize(format="nt")  # as tests/test_shapes.py: fixtures + concept schemes
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "shapes").glob("*.ttl"))
@@ -68,13 +68,13 @@ def test_there_are_fixtures() -> None:
 
 def test_the_gate_in_batches_reports_what_one_pass_reports() -> None:
     """Batches of incidents (shared part repeated) give exactly the results of one pass over the table."""
+    from minegraph.core.settings import Settings
+    from minegraph.ingest.build import reference_text
     from minegraph.ingest.rows import map_victim_table
     from minegraph.ingest.run import emit_table, validate_table
     from minegraph.ingest.sources import load_meta
     from minegraph.ingest.spec import find_mapping, load_mapping
     from minegraph.ingest.table import read_table
-    from minegraph.pipeline import reference_text
-    from minegraph.settings import Settings
 
     from .conftest import BASE, DATA
 

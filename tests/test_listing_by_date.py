@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from minegraph.pipeline import build, ingest
-from minegraph.settings import Settings
+from minegraph.core.settings import Settings
+from minegraph.ingest.build import build, ingest
 from minegraph.web import create_app, listing
 from tests.conftest import BASE, DATA
 

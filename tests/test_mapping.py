@@ -7,9 +7,10 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from minegraph.mapping import map_agents, map_places, map_source, place_index, source_graph_iri
-from minegraph.records import read_agents, read_places, read_source
-from minegraph.vocab import MG, OA, check_key
+from minegraph.core.gazetteer import place_index, read_places
+from minegraph.core.vocab import MG, OA, check_key, source_graph_iri
+from minegraph.ingest.mapping import map_agents, map_places, map_source
+from minegraph.ingest.records import read_agents, read_source
 
 from .conftest import BASE, DATA, SEED_SOURCE
 

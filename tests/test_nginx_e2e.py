@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from minegraph.doccache import documents_dir
+from minegraph.store.generations import documents_dir
 from minegraph.web import nginx
 from tests.conftest import DATA
 from tests.sparql_support import Reply, Server, free_port, start_server

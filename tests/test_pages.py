@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
-from minegraph.settings import Settings
-from minegraph.vocab import OA, mint_key, thing_iri
+from minegraph.core.settings import Settings
+from minegraph.core.vocab import OA, mint_key, thing_iri
 from minegraph.web import create_app
 from minegraph.web.listing import encode_cursor
 from minegraph.web.pages import render_not_found, render_resource, render_tombstone
@@ -233,7 +233,7 @@ def test_a_damaged_cursor_is_a_400(client: FlaskClient, cursor: str) -> None:
 def description(built_store: object, union: Graph, iri: str) -> Graph:
     """The bounded description the dereferencing module builds (this test's own when it is missing)."""
     try:
-        from minegraph.describe import describe as real_describe
+        from minegraph.publish.describe import describe as real_describe
     except ImportError:
         return describe(union, iri)
     return real_describe(built_store, iri, base=BASE)  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS, TIME
 
-from minegraph.vocab import GEO, MG, OA, SCHEMA, check_key, thing_iri
+from minegraph.core.vocab import GEO, MG, OA, SCHEMA, check_key, thing_iri
 
 FOLLOW = {MG.victim, MG.supportedBy, MG.quote, OA.hasSelector, PROV.wasDerivedFrom, MG.place,
           SCHEMA.containedInPlace, GEO.hasGeometry, TIME.hasTime, MG.area, MG.allegedResponsibleParty,

@@ -8,9 +8,9 @@ import pytest
 import yaml
 from pyoxigraph import CanonicalizationAlgorithm, Dataset, RdfFormat, parse
 
-from minegraph.errors import InputError, StoreError, ValidationFailed
-from minegraph.pipeline import build, load_data
-from minegraph.settings import Settings
+from minegraph.core.errors import InputError, StoreError, ValidationFailed
+from minegraph.core.settings import Settings
+from minegraph.ingest.build import build, load_data
 from minegraph.store.embedded import EmbeddedStore
 
 from .conftest import BASE, DATA, SEED_SOURCE
@@ -114,9 +114,9 @@ def test_base_uri_is_configurable(tmp_path: Path) -> None:
 
 def test_the_fast_gate_path_of_build_names_the_record_too(tmp_path: Path, data_copy: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    import minegraph.pipeline
+    import minegraph.ingest.build
 
-    monkeypatch.setattr(minegraph.pipeline, "FAST_GATE_TRIPLES", 0)  # every graph through the fast gate
+    monkeypatch.setattr(minegraph.ingest.build, "FAST_GATE_TRIPLES", 0)  # every graph through the fast gate
     settings = _settings(tmp_path, data_copy)
     build(settings)
     _edit(data_copy, lambda d: d["incidents"][1].update(injured=-3))

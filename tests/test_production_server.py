@@ -19,8 +19,8 @@ from urllib.parse import quote
 
 import pytest
 
-from minegraph.pipeline import build
-from minegraph.settings import Settings
+from minegraph.core.settings import Settings
+from minegraph.ingest.build import build
 
 from .sparql_support import free_port
 

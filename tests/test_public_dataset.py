@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, Store
 
-from minegraph.visibility import PENDING, PENDING_GRAPH, restricted_prefix, union_is_public
+from minegraph.store.view import PENDING, PENDING_GRAPH, restricted_prefix, union_is_public
 from minegraph.web.run import Snapshot, run_query
 
 BASE = "https://w3id.org/minegraph/"
@@ -88,7 +88,7 @@ def test_a_requested_dataset_is_kept(tmp_path: Path) -> None:
 
 def test_a_public_view_reads_the_union_only_when_it_is_the_public_dataset(tmp_path: Path) -> None:
     from minegraph.store.embedded import EmbeddedStore
-    from minegraph.visibility import PublicStore
+    from minegraph.store.view import PublicStore
 
     store = EmbeddedStore(tmp_path / "embedded")
     try:

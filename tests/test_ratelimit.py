@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from minegraph.settings import Settings, load_settings
+from minegraph.core.settings import Settings, load_settings
 from minegraph.web import create_app
 from minegraph.web.ratelimit import RateLimiter, client_address
 

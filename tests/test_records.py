@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from minegraph.errors import InputError, UnreadableInput
-from minegraph.records import read_agents, read_places, read_source
+from minegraph.core.errors import InputError, UnreadableInput
+from minegraph.core.gazetteer import read_places
+from minegraph.ingest.records import read_agents, read_source
 
 from .conftest import DATA, SEED_SOURCE
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 
-from minegraph.records import read_places
+from minegraph.core.gazetteer import read_places
 
 from .conftest import DATA
 

@@ -13,10 +13,11 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from minegraph.cli_release import COMMANDS
-from minegraph.releases import Releases, releases_dir
-from minegraph.settings import Settings
-from minegraph.vocab import mint_key
+from minegraph.cli.release import COMMANDS
+from minegraph.core.settings import Settings
+from minegraph.core.vocab import mint_key
+from minegraph.publish.releases import Releases
+from minegraph.store.registry import releases_dir
 from tests.conftest import BASE, DATA
 
 KEEP, DROP, GONE = "k318zecnq29", "j044rzcgyy3", "78ft77tf9p2"
@@ -68,7 +69,7 @@ def test_release_writes_an_immutable_checked_snapshot(settings: Settings) -> Non
 
 
 def test_release_bytes_survive_later_builds_merges_and_withdrawals(settings: Settings) -> None:
-    from minegraph.pipeline import build
+    from minegraph.ingest.build import build
 
     assert run(settings, "release", "-q")[0] == 0
     before = documents(settings, 1)
@@ -94,8 +95,8 @@ def test_the_registry_remembers_every_published_iri(settings: Settings) -> None:
 
 
 def test_record_published_after_a_build(settings: Settings) -> None:
-    from minegraph.releases import record_published
     from minegraph.store.embedded import EmbeddedStore
+    from minegraph.store.registry import record_published
 
     store = EmbeddedStore(settings.store, read_only=True)
     try:
@@ -107,7 +108,7 @@ def test_record_published_after_a_build(settings: Settings) -> None:
 
 
 def test_a_failed_release_leaves_nothing_behind(settings: Settings) -> None:
-    from minegraph.releases import cut_release
+    from minegraph.publish.releases import cut_release
     from minegraph.store.embedded import EmbeddedStore
 
     def broken(*args: object, **kwargs: object) -> str:

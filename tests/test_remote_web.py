@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from minegraph.settings import Settings
+from minegraph.core.settings import Settings
 from tests.conftest import BASE, DATA
 from tests.sparql_support import TOKEN, Reply, Server, start_server
 from tests.store_servers import SparqlServer, oxigraph_server
@@ -23,7 +23,7 @@ JSON = {"Accept": "application/sparql-results+json"}
 
 @pytest.fixture(scope="module")
 def store_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparqlServer]:
-    from minegraph.pipeline import build
+    from minegraph.ingest.build import build
 
     server = oxigraph_server(tmp_path_factory.mktemp("oxigraph"), timeout_s=10).start()
     try:

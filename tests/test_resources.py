@@ -19,8 +19,8 @@ from flask.testing import FlaskClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from minegraph.settings import Settings
-from minegraph.vocab import MG, MGC, OA, VOID, mint_key
+from minegraph.core.settings import Settings
+from minegraph.core.vocab import MG, MGC, OA, VOID, mint_key
 from tests.conftest import BASE, DATA
 
 KEEP, DROP, GONE = "k318zecnq29", "j044rzcgyy3", "78ft77tf9p2"
@@ -51,9 +51,9 @@ def redact_strings() -> list[str]:
 
 
 def cut(settings: Settings, app: Flask) -> int:
-    from minegraph.releases import cut_release
+    from minegraph.publish.releases import cut_release
     from minegraph.store.embedded import EmbeddedStore
-    from minegraph.tombstones import now
+    from minegraph.store.tombstones import now
     from minegraph.web.resource_html import resource
 
     handle = EmbeddedStore(settings.store, read_only=True)
@@ -66,9 +66,9 @@ def cut(settings: Settings, app: Flask) -> int:
 
 @pytest.fixture(scope="module")
 def world(built_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    from minegraph.cli_release import write_tombstone
+    from minegraph.cli.release import write_tombstone
     from minegraph.store.embedded import EmbeddedStore
-    from minegraph.tombstones import MERGED, WITHDRAWN, Tombstone, now
+    from minegraph.store.tombstones import MERGED, WITHDRAWN, Tombstone, now
     from minegraph.web import create_app
 
     root = tmp_path_factory.mktemp("resources")
@@ -321,7 +321,8 @@ def test_gone_from_the_data_is_410_pointing_at_the_release(world: World) -> None
 
 
 def test_published_by_a_build_only_is_never_404(world: World) -> None:
-    from minegraph.releases import Releases, releases_dir
+    from minegraph.publish.releases import Releases
+    from minegraph.store.registry import releases_dir
 
     iri = f"{BASE}id/incident/{mint_key('incident', 'built', 'then-removed')}"
     Releases(releases_dir(world.settings)).registry().record([(iri, "incident", "an incident")], "2025-01-01")

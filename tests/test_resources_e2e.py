@@ -8,7 +8,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from minegraph.vocab import MG
+from minegraph.core.vocab import MG
 from tests.conftest import BASE, DATA
 from tests.sparql_support import Server, start_server
 

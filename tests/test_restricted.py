@@ -18,8 +18,8 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 from pyoxigraph import Literal, NamedNode, Quad
 
-from minegraph.settings import Settings
-from minegraph.visibility import PublicStore, is_restricted, public_dataset, restricted_prefix
+from minegraph.core.settings import Settings
+from minegraph.store.view import PublicStore, is_restricted, public_dataset, restricted_prefix
 from minegraph.web import create_app
 
 BASE = "https://w3id.org/minegraph/"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pyoxigraph import RdfFormat
 
-from minegraph.records import read_source
+from minegraph.core.vocab import sparql_prefixes
+from minegraph.ingest.records import read_source
 from minegraph.store.embedded import EmbeddedStore
-from minegraph.vocab import sparql_prefixes
 
 from .conftest import DATA
 

@@ -23,7 +23,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import OWL, RDF
 from rdflib.term import Node
 
-from minegraph.vocab import MG, SH
+from minegraph.core.vocab import MG, SH
 
 ROOT = Path(__file__).parents[1]
 SHAPES_FILE = ROOT / "shapes" / "minegraph-shapes.ttl"

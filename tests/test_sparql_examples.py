@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pyoxigraph import RdfFormat, parse
 
-from minegraph.settings import Settings
+from minegraph.core.settings import Settings
 from minegraph.web import create_app
 
 QUERIES = Path(__file__).resolve().parents[1] / "queries"

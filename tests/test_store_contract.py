@@ -18,8 +18,8 @@ import pytest
 from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, QueryTriples, RdfFormat, parse
 from rdflib import Graph, Literal, URIRef
 
-from minegraph.errors import QueryError, StoreError
-from minegraph.settings import Settings
+from minegraph.core.errors import QueryError, StoreError
+from minegraph.core.settings import Settings
 from minegraph.store import Store, open_configured
 from minegraph.store.embedded import STAGING_PREFIX, EmbeddedStore
 from minegraph.store.remote import RemoteStore, StoreTimeout
@@ -256,7 +256,7 @@ def _bulk_lines(n: int) -> list[bytes]:
 
 def test_a_bulk_write_is_hidden_until_published_with_its_update(store: Store) -> None:
     """begin_bulk / bulk_load / finish_bulk: the new graph appears, with the other changes, in one step."""
-    from minegraph.visibility import GRAPHS_QUERY
+    from minegraph.store.view import GRAPHS_QUERY
 
     store.replace_graphs({G2: graph(("old", "old"))})
     lines = _bulk_lines(50)
@@ -278,7 +278,7 @@ def test_a_bulk_write_abandoned_half_way_is_dropped_by_the_next_writer(store: St
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """A writer that died mid-load leaves a marked, hidden graph; the next writer removes graph and marker."""
     from minegraph.store import remote
-    from minegraph.visibility import PENDING_GRAPH
+    from minegraph.store.view import PENDING_GRAPH
 
     store.begin_bulk([G1])  # type: ignore[attr-defined]
     store.bulk_load(G1, b"".join(_bulk_lines(10)))  # type: ignore[attr-defined]
@@ -317,9 +317,9 @@ def test_a_remote_bulk_load_is_uploaded_in_pieces(remote_store: RemoteStore, mon
 
 def test_a_bulk_write_that_fails_leaves_nothing_behind(store: Store) -> None:
     """A load the store refuses (malformed N-Triples) fails the write, and neither graph nor marker remains."""
-    from minegraph.ingest.emit import NTriplesGraph
-    from minegraph.ingest.run import write_atomically
-    from minegraph.visibility import PENDING_GRAPH
+    from minegraph.core.ntriples import NTriplesGraph
+    from minegraph.store.commit import write_atomically
+    from minegraph.store.view import PENDING_GRAPH
 
     broken = NTriplesGraph([line.decode() for line in _bulk_lines(5)] + ["<http://example.org/x> not a triple\n"])
     with pytest.raises(Exception):  # noqa: B017 - each store words its refusal its own way

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from minegraph.vocab import (
+from minegraph.core.vocab import (
     ALPHABET,
     check_key,
     mint_key,

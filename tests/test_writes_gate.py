@@ -1,7 +1,7 @@
 """Writes over HTTP pass the SHACL gate whatever their size: big graphs through the fast gate, as a build does.
 
 A correction to a national source (hundreds of thousands of triples) cannot wait for pyshacl (about 4.6 ms
-per incident); above :data:`minegraph.pipeline.FAST_GATE_TRIPLES` a write is checked by the fast gate, which
+per incident); above :data:`minegraph.ingest.build.FAST_GATE_TRIPLES` a write is checked by the fast gate, which
 must refuse and accept exactly what pyshacl refuses and accepts.
 """
 
@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Store as OxStore
 
-from minegraph import pipeline
-from minegraph.errors import ValidationFailed
-from minegraph.ingest.validate import results_key
-from minegraph.settings import Settings
+from minegraph.core.errors import ValidationFailed
+from minegraph.core.settings import Settings
+from minegraph.ingest import build as pipeline
 from minegraph.store.embedded import EmbeddedStore
+from minegraph.store.fastgate import results_key
 from minegraph.store.locks import StoreLocks
 from minegraph.web.writes import apply_write
 

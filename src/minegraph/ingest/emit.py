@@ -1,20 +1,19 @@
 """Records to N-Triples, written as text: the fast path for tables of many thousand rows.
 
-It emits the same terms as :mod:`minegraph.mapping` (which builds rdflib graphs for the curated
+It emits the same terms as :mod:`minegraph.ingest.mapping` (which builds rdflib graphs for the curated
 records), and :class:`NTriplesGraph` hands the text to ``Store.replace_graphs`` without an rdflib graph.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from rdflib import Graph
-
+from minegraph.core.ntriples import NTriplesGraph, literal, typed
+from minegraph.core.vocab import GEO, MG, MGC, OA, SCHEMA, WD, agent_iri, mint_key, source_iri, thing_iri
+from minegraph.ingest.mapping import date_precision
 from minegraph.ingest.rows import IncidentRow, PlaceRow, month_range
-from minegraph.mapping import agent_iri, date_precision, source_iri
-from minegraph.vocab import GEO, MG, MGC, OA, SCHEMA, WD, mint_key, thing_iri
 
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 RDFS_LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
@@ -33,15 +32,6 @@ def mg(name: str) -> str:
 
 def concept(scheme: str, code: str) -> str:
     return f"<{MGC}{scheme}/{code}>"
-
-
-def literal(text: str, lang: str | None = None) -> str:
-    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r"))
-    return f'"{escaped}"' + (f"@{lang}" if lang else "")
-
-
-def typed(value: object, datatype: str) -> str:
-    return f'"{value}"^^<{XSD}{datatype}>'
 
 
 @dataclass(frozen=True)
@@ -67,48 +57,6 @@ class SourceMeta:
     url: str | None = None
     licence: str | None = None
     notes: tuple[str, ...] = ()
-
-
-@dataclass
-class NTriplesGraph:
-    """N-Triples text standing in for an rdflib Graph where a store only serializes and counts it."""
-
-    lines: list[str] = field(default_factory=list)
-
-    def add(self, subject: str, predicate: str, obj: str) -> None:
-        self.lines.append(f"{subject} {predicate} {obj} .\n")
-
-    def serialize(self, format: str = "nt", encoding: str | None = None) -> bytes | str:
-        if format not in ("nt", "ntriples", "application/n-triples"):
-            return self.to_rdflib().serialize(format=format, encoding=encoding)
-        text = "".join(self.lines)
-        return text.encode(encoding) if encoding else text
-
-    def text(self) -> str:
-        return "".join(self.lines)
-
-    def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
-        """The N-Triples as UTF-8 pieces of about ``size`` bytes, each ending at a line end (for bulk loads
-        that must not hold a second copy of a national file's graph)."""
-        piece: list[str] = []
-        length = 0
-        for line in self.lines:
-            piece.append(line)
-            length += len(line)
-            if length >= size:
-                yield "".join(piece).encode("utf-8")
-                piece, length = [], 0
-        if piece:
-            yield "".join(piece).encode("utf-8")
-
-    def __len__(self) -> int:
-        return len(self.lines)
-
-    def __iter__(self) -> Iterator[object]:
-        return iter(self.to_rdflib())
-
-    def to_rdflib(self) -> Graph:
-        return Graph().parse(data=self.text(), format="nt")
 
 
 def emit_source(g: NTriplesGraph, meta: SourceMeta, base: str, sha256: str, header: str | None,

@@ -13,15 +13,13 @@ import datetime as dt
 import re
 from collections import Counter
 
-from minegraph.gazetteer import CERTAIN, Gazetteer
-from minegraph.gazetteer import load as load_gazetteer
+from minegraph.core.gazetteer import CERTAIN, Gazetteer, Place, place_iri_of
+from minegraph.core.gazetteer import load as load_gazetteer
+from minegraph.core.settings import Settings
+from minegraph.core.vocab import mint_key, thing_iri
 from minegraph.ingest.rows import IncidentRow, PlaceRow, TableRecords, VictimRow, concept_lookup
 from minegraph.ingest.spec import normalise
 from minegraph.ingest.table import RowError, Table
-from minegraph.mapping import place_iri_of
-from minegraph.records import Place
-from minegraph.settings import Settings
-from minegraph.vocab import mint_key, thing_iri
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 #: A day whose year is not known, as ISO 8601 writes it (and xsd:gMonthDay): --MM-DD.

@@ -15,12 +15,11 @@ from functools import cache, lru_cache
 
 from rdflib.namespace import SKOS
 
+from minegraph.core.gazetteer import Place, pcode_place_iri, place_iri_of
+from minegraph.core.resources import concepts_graph
+from minegraph.core.vocab import MGC, mint_key, thing_iri
 from minegraph.ingest.spec import MappingSpec, normalise
 from minegraph.ingest.table import RowError, Table
-from minegraph.mapping import pcode_place_iri, place_iri_of
-from minegraph.records import Place
-from minegraph.resources import concepts_graph
-from minegraph.vocab import MGC, mint_key, thing_iri
 
 MONTHS = tuple(calendar.month_name)
 

@@ -14,30 +14,23 @@ import csv
 import hashlib
 import itertools
 import os
-import signal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Triple, parse, serialize
-
-from minegraph.errors import InputError, ValidationFailed
-from minegraph.gate import ValidationReport
-from minegraph.ingest.emit import NTriplesGraph, SourceMeta, emit_incidents, emit_places, emit_source, literal, typed
+from minegraph.core.errors import InputError, ValidationFailed
+from minegraph.core.ntriples import NTriplesGraph, literal, typed
+from minegraph.core.vocab import MG, source_graph_iri, source_iri
+from minegraph.ingest.emit import SourceMeta, emit_incidents, emit_places, emit_source
 from minegraph.ingest.rows import TableRecords, map_victim_table
 from minegraph.ingest.table import RowError, Table, fail_on, read_table
-from minegraph.ingest.validate import Row, as_row, from_row, located, validate_in_processes, validate_ntriples
-from minegraph.mapping import source_graph_iri, source_iri
-from minegraph.tombstones import tombstones_graph_iri
-from minegraph.vocab import MG
+from minegraph.store.fastgate import Row, as_row, from_row, located, validate_in_processes, validate_ntriples
+from minegraph.store.gate import ValidationReport
+from minegraph.store.tombstones import tombstones_graph_iri
 
 PROV = "http://www.w3.org/ns/prov#"
 
-CRASH_ENV = "MINEGRAPH_TEST_CRASH_AT"
-#: read: input read and mapped; validated: the gate passed; writing: just before the write; loading: a graph new
-#: to the store bulk-loaded under its marker, not yet published; written: just after the write.
-CRASH_STAGES = ("read", "validated", "writing", "loading", "written")
 Progress = Callable[[str], None]
 #: Incidents per batch of the fast gate (see :func:`validate_table`).
 GATE_BATCH = 10_000
@@ -47,12 +40,6 @@ def meter_of(say: Progress | None, what: str, total: int) -> Callable[[int], Non
     """A progress bar of ``total`` ``what``, when the reporter ``say`` draws bars (the CLI's does: ``meter``)."""
     meter = getattr(say, "meter", None)
     return meter(what, total) if meter is not None else None
-
-
-def crash_point(stage: str) -> None:
-    """The test hook: SIGKILL this process when ``MINEGRAPH_TEST_CRASH_AT`` names ``stage``."""
-    if os.environ.get(CRASH_ENV) == stage:
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass
@@ -225,100 +212,8 @@ def tombstones_for(store: Any, base: str, ingested: Ingested, before: set[str], 
     return NTriplesGraph(sorted(set(kept)))
 
 
-def current_triples(store: Any, graph: str) -> set[Triple]:
-    """The triples of one named graph of the store, as pyoxigraph terms."""
-    ox = getattr(store, "oxigraph", None)
-    if ox is not None:
-        return {q.triple for q in ox.quads_for_pattern(None, None, None, NamedNode(graph))}
-    return set(store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"))
-
-
-def write_atomically(store: Any, graphs: Mapping[str, NTriplesGraph | None],
-                     old: Mapping[str, set[Triple]], *, bulk_above: int = 0) -> tuple[int, int]:
-    """Make each graph hold exactly the given triples (None: remove the graph), atomically; (removed, added)
-    triples.
-
-    A graph new to the store with more than ``bulk_above`` triples is written with the store's bulk loader
-    under a crash-safe marker (``Store.begin_bulk``; embedded: about 3x faster than a transaction, remote: no
-    MOVE of the whole graph), which matters for a national file of millions of triples. Of the other graphs
-    only the difference to ``old`` is written, as one SPARQL update (DELETE DATA; INSERT DATA; DROP of the
-    graphs removed) — the same transaction that publishes the bulk-loaded graphs; the difference of a
-    re-ingest or of a correction is usually a few triples. Graphs with blank nodes (RDF inputs) go through
-    ``Store.replace_graphs`` instead.
-    """
-    bulk = {iri: g for iri, g in graphs.items() if g and len(g) > bulk_above and not old.get(iri)
-            and hasattr(store, "begin_bulk") and not _has_blank_nodes(g)}
-    removed: list[Quad] = []
-    added: list[Quad] = []
-    dropped: list[str] = []
-    blank = False
-    for iri, graph in graphs.items():
-        if iri in bulk:
-            continue
-        if graph is None:
-            dropped.append(iri)
-            continue
-        name = NamedNode(iri)
-        new = {q.triple for q in parse(graph.text().encode("utf-8"), format=RdfFormat.N_TRIPLES)} if graph else set()
-        before = old.get(iri, set())
-        blank = blank or any(isinstance(t.subject, BlankNode) or isinstance(t.object, BlankNode)
-                             for t in new | before)
-        removed += [Quad(t.subject, t.predicate, t.object, name) for t in before - new]
-        added += [Quad(t.subject, t.predicate, t.object, name) for t in new - before]
-    crash_point("writing")
-    if blank:
-        store.replace_graphs({iri: None if g is None else g for iri, g in graphs.items()})
-        crash_point("written")
-        return len(removed), len(added)
-    update = " ;\n".join([*(f"DROP SILENT GRAPH <{iri}>" for iri in dropped),
-                          *filter(None, [_difference_update(removed, added)])])
-    if bulk:
-        store.begin_bulk(bulk)
-        try:
-            for iri, graph in bulk.items():  # one call per graph: pieces cost ~25 % more (more files to merge)
-                store.bulk_load(iri, graph.chunks())  # streamed: no second copy of the graph
-            crash_point("loading")
-            store.finish_bulk(bulk, update)
-        except Exception:
-            store.abandon_bulk(bulk)  # a failed write leaves nothing behind (a crash: the next writer cleans up)
-            raise
-    elif added and not removed and not dropped and getattr(store, "oxigraph", None) is not None:
-        # one transactional N-Quads load: about 3x faster than the same triples as INSERT DATA
-        store.oxigraph.load(serialize(added, format=RdfFormat.N_QUADS), format=RdfFormat.N_QUADS)
-    elif update:
-        store.update(update)
-    crash_point("written")
-    gone = sum(len(old.get(iri, ())) for iri in dropped)
-    return len(removed) + gone, len(added) + sum(len(g) for g in bulk.values())
-
-
-def _has_blank_nodes(graph: Any) -> bool:
-    """Whether N-Triples ``graph`` may hold blank nodes (conservative: ``_:`` anywhere, even in a literal)."""
-    return not hasattr(graph, "lines") or any("_:" in line for line in graph.lines)
-
-
-def _difference_update(removed: list[Quad], added: list[Quad]) -> str:
-    """One SPARQL update that deletes ``removed`` and inserts ``added`` ('' when both are empty)."""
-    operations = []
-    for keyword, quads in (("DELETE DATA", removed), ("INSERT DATA", added)):
-        if quads:
-            body = (serialize(quads, format=RdfFormat.N_QUADS) or b"").decode("utf-8")
-            operations.append(f"{keyword} {{ {_graph_blocks(body)} }}")
-    return " ;\n".join(operations)
-
-
-def _graph_blocks(nquads: str) -> str:
-    """N-Quads as ``GRAPH <g> { triples }`` blocks for INSERT DATA / DELETE DATA."""
-    by_graph: dict[str, list[str]] = {}
-    for line in nquads.splitlines():
-        body, _, graph = line.rstrip(" .").rpartition(" ")
-        by_graph.setdefault(graph, []).append(body + " .")
-    return "\n".join(f"GRAPH {g} {{\n" + "\n".join(lines) + "\n}" for g, lines in by_graph.items())
-
-
 def refuse(message: str, file: str) -> InputError:
     return InputError(message, file=file)
 
 
-__all__ = ["CRASH_STAGES", "Ingested", "crash_point", "current_triples", "emit_table", "gate_table",
-           "map_victim_table", "read_table", "tombstones_for", "write_atomically", "write_rejects"]
+__all__ = ["Ingested", "emit_table", "gate_table", "map_victim_table", "read_table", "tombstones_for", "write_rejects"]

@@ -13,10 +13,12 @@ from pathlib import Path
 
 from pyoxigraph import RdfFormat, parse
 
-from minegraph.errors import InputError, UnreadableInput
-from minegraph.ingest.emit import NTriplesGraph, Publisher, SourceMeta
+from minegraph.core.errors import InputError, UnreadableInput
+from minegraph.core.ntriples import NTriplesGraph
+from minegraph.core.yamlio import Fields as _Fields
+from minegraph.core.yamlio import load_yaml
+from minegraph.ingest.emit import Publisher, SourceMeta
 from minegraph.ingest.table import decode
-from minegraph.records import _Fields, load_yaml
 
 RDF_EXTENSIONS = {".ttl": RdfFormat.TURTLE, ".jsonld": RdfFormat.JSON_LD, ".nq": RdfFormat.N_QUADS,
                   ".nt": RdfFormat.N_TRIPLES, ".trig": RdfFormat.TRIG}

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from minegraph.errors import InputError
-from minegraph.records import load_yaml
+from minegraph.core.errors import InputError
+from minegraph.core.yamlio import load_yaml
 
 #: record fields that take a concept, and their concept scheme
 CONCEPT_FIELDS = {

@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from minegraph.errors import InputError, UnreadableInput
+from minegraph.core.errors import InputError, UnreadableInput
 
 STDIN = "-"
 _HXL_TAG = re.compile(r"^#[a-z][a-z0-9_]*(\s*\+[a-z][a-z0-9_]*)*$", re.IGNORECASE)

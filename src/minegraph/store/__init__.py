@@ -15,7 +15,7 @@ from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples, RdfFormat
 from rdflib import Graph
 
 if TYPE_CHECKING:
-    from minegraph.settings import Settings
+    from minegraph.core.settings import Settings
 
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples
 

@@ -7,7 +7,7 @@ a staging graph behind, which the next writer drops; the published graphs are ne
 A graph that is not in the store yet can instead be written with pyoxigraph's bulk loader, three to four
 times faster than a transaction and not atomic by itself (:meth:`EmbeddedStore.begin_bulk`): a marker
 quad in the private graph :data:`PENDING_GRAPH` names the graph while it loads, readers leave marked graphs
-out (:data:`minegraph.visibility.GRAPHS_QUERY`), and one transaction removes the marker together with the
+out (:data:`minegraph.store.view.GRAPHS_QUERY`), and one transaction removes the marker together with the
 other changes of the same write. A crash in between leaves the marker, and the next writer that opens the
 store drops the half-loaded graph: the store is as it was before that write.
 """
@@ -23,9 +23,9 @@ from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, serialize
 from pyoxigraph import Store as OxStore
 from rdflib import Graph
 
-from minegraph.errors import QueryError, StoreError
+from minegraph.core.errors import QueryError, StoreError
 from minegraph.store import QueryResult
-from minegraph.visibility import PENDING, PENDING_GRAPH, STAGING_PREFIX
+from minegraph.store.view import PENDING, PENDING_GRAPH, STAGING_PREFIX
 
 
 class ChunkReader(io.RawIOBase):
@@ -163,7 +163,7 @@ class EmbeddedStore:
 
     def _forget_pending_graph(self) -> None:
         """Drop the marker graph once it is empty: an emptied graph stays named, and a store that names no
-        private graph lets public queries run over the union (:func:`minegraph.visibility.union_is_public`).
+        private graph lets public queries run over the union (:func:`minegraph.store.view.union_is_public`).
         Writers are serialized, so no other bulk write can have put a marker there meanwhile."""
         marker = NamedNode(PENDING_GRAPH)
         if next(iter(self._store.quads_for_pattern(None, None, None, marker)), None) is None:

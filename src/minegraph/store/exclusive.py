@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from minegraph.settings import Settings
+from minegraph.core.settings import Settings
 
 #: How long a command-line writer waits for running queries and writes to finish.
 LOCK_TIMEOUT = 120.0

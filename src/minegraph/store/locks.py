@@ -10,7 +10,7 @@ So readers and writers coordinate through files beside the store (``{store}.lock
 - ``write.lock``: writers take it exclusively for the whole write (read, validate, commit): one at a time.
 - ``generation``: a number bumped after every commit; caches key on it. ``generation.lock`` makes each bump
   one step: the number is replaced (a new file renamed over the old one), and the document cache
-  (:mod:`minegraph.doccache`, ``{store}.docs/``) is repointed at the new generation before any reader can
+  (:mod:`minegraph.publish.doccache`, ``{store}.docs/``) is repointed at the new generation before any reader can
   see the new data.
 
 ``flock`` locks die with their process, so a worker killed at the query time limit releases its lock.
@@ -25,8 +25,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from minegraph import doccache
-from minegraph.errors import StoreError
+from minegraph.core.errors import StoreError
+from minegraph.store import generations
 
 
 class StoreLocks:
@@ -41,7 +41,7 @@ class StoreLocks:
         self.pending = self.directory / "pending"
         self.generation_file = self.directory / "generation"
         self.generation_lock = self.directory / "generation.lock"
-        self.documents = doccache.documents_dir(store)
+        self.documents = generations.documents_dir(store)
         for path in (self.readers, self.writers, self.generation_lock):
             path.touch(exist_ok=True)
 
@@ -101,19 +101,19 @@ class StoreLocks:
             staged.write_text(str(generation))
             os.replace(staged, self.generation_file)
             if self.documents.is_dir():
-                doccache.point_current(self.documents, generation)
+                generations.point_current(self.documents, generation)
         return generation
 
     def point_documents(self) -> int:
         """Create the document cache if need be and point its ``current`` at the store's generation."""
         with self._generation_locked():
             generation = self.generation()
-            doccache.point_current(self.documents, generation)
+            generations.point_current(self.documents, generation)
         return generation
 
     def prune_documents(self) -> None:
         """Remove the document files of past generations (best effort; after the locks are released)."""
-        doccache.prune(self.documents)
+        generations.prune(self.documents)
 
     def generation(self) -> int:
         try:

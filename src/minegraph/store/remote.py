@@ -44,11 +44,11 @@ from rdflib import Graph
 from SPARQLWrapper import POST, POSTDIRECTLY, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException, Unauthorized
 
-from minegraph.errors import QueryError, StoreError
+from minegraph.core.errors import QueryError, StoreError
 from minegraph.store import QueryResult
 from minegraph.store.dialects import construct_as_select, page_of_select, split_prologue
 from minegraph.store.remote_http import auth_opener, derived_endpoints, error_words, http_error, parse_auth
-from minegraph.visibility import GRAPHS_QUERY, PENDING, PENDING_GRAPH, STAGING_PREFIX
+from minegraph.store.view import GRAPHS_QUERY, PENDING, PENDING_GRAPH, STAGING_PREFIX
 
 GRAPHS_TTL = 5.0
 #: The largest Graph Store upload of a bulk load (:meth:`RemoteStore.bulk_load`).

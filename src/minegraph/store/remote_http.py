@@ -6,7 +6,7 @@ import base64
 import urllib.error
 import urllib.request
 
-from minegraph.errors import QueryError, StoreError
+from minegraph.core.errors import QueryError, StoreError
 
 
 def parse_auth(auth: str) -> tuple[str, str, str] | None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask
 
-from minegraph.settings import Settings, load_settings
+from minegraph.core.settings import Settings, load_settings
 from minegraph.web.state import WebState
 
 #: Modules with an ``init_app(app)``, in the order they are wired in.

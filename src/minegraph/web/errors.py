@@ -12,8 +12,8 @@ import time
 from flask import Flask, Response, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from minegraph.errors import MinegraphError, ValidationFailed
-from minegraph.formats import HTML, negotiate
+from minegraph.core.errors import MinegraphError, ValidationFailed
+from minegraph.core.formats import HTML, negotiate
 from minegraph.web.workers import QueryTimeout
 
 PLAIN = "text/plain; charset=utf-8"

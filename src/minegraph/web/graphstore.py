@@ -16,9 +16,9 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad, parse
 from pyoxigraph import Store as OxStore
 from werkzeug.datastructures import FileStorage
 
-from minegraph.errors import InputError
-from minegraph.formats import RDF_FORMATS, Format, negotiate
-from minegraph.vocab import graph_iri
+from minegraph.core.errors import InputError
+from minegraph.core.formats import RDF_FORMATS, Format, negotiate
+from minegraph.core.vocab import graph_iri
 from minegraph.web.protocol import ProtocolError, media_type_of
 from minegraph.web.public import is_public_graph
 from minegraph.web.state import state

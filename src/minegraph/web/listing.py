@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from minegraph.errors import InputError, StoreError
-from minegraph.vocab import MGC, check_key, normalise_base, sparql_prefixes
+from minegraph.core.errors import InputError, StoreError
+from minegraph.core.vocab import MGC, check_key, normalise_base, sparql_prefixes
 
 PAGE_SIZE = 25
 

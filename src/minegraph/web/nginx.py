@@ -18,9 +18,9 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from minegraph.formats import DOCUMENT_FORMATS, content_type
-from minegraph.releases import link_header
-from minegraph.vocab import ALPHABET, KEY_BODY_LENGTH, KINDS
+from minegraph.core.formats import DOCUMENT_FORMATS, content_type
+from minegraph.core.vocab import ALPHABET, KEY_BODY_LENGTH, KINDS
+from minegraph.publish.releases import link_header
 from minegraph.web.errors import EXPOSED
 from minegraph.web.resources import LIVE_CACHE
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Blueprint, Flask, Response, jsonify
 
 from minegraph import __version__
-from minegraph.errors import MinegraphError
+from minegraph.core.errors import MinegraphError
 from minegraph.web.errors import RETRY_AFTER
 from minegraph.web.state import state
 

@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, Undefined
 from markupsafe import Markup
 from rdflib import Graph, URIRef
 
-from minegraph.vocab import PREFIXES, normalise_base
+from minegraph.core.vocab import PREFIXES, normalise_base
 from minegraph.web import kinds
 from minegraph.web.cite import citation
 from minegraph.web.views import Reader, human_date, local_path, when_text

@@ -1,4 +1,4 @@
-"""``minegraph render``: fill the document cache (:mod:`minegraph.doccache`) before anyone asks.
+"""``minegraph render``: fill the document cache (:mod:`minegraph.publish.doccache`) before anyone asks.
 
 Each document is requested from the web app itself (its test client), so a file holds exactly the bytes the
 app would have served, and the app's own rules decide what becomes a file: a retired thing answers 301 or
@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from minegraph.errors import StoreError
-from minegraph.formats import DOCUMENT_FORMATS
-from minegraph.settings import Settings
-from minegraph.vocab import check_key, split_thing_iri
+from minegraph.core.errors import StoreError
+from minegraph.core.formats import DOCUMENT_FORMATS
+from minegraph.core.settings import Settings
+from minegraph.core.vocab import check_key, split_thing_iri
 
 #: Things per task given to a worker process.
 CHUNK = 50
@@ -48,7 +48,7 @@ def things(settings: Settings, kinds: Sequence[str]) -> list[tuple[str, str]]:
     """
     from minegraph.store.embedded import EmbeddedStore
     from minegraph.store.locks import StoreLocks
-    from minegraph.visibility import PublicStore
+    from minegraph.store.view import PublicStore
 
     locks = StoreLocks(settings.store)
     fd = locks.acquire_shared()
@@ -93,7 +93,7 @@ def render_chunk(chunk: Sequence[tuple[str, str]], extensions: Sequence[str]) ->
     """Request every document of ``chunk`` in ``extensions`` from this process's app; the outcomes and the
     first failures. A document already in the cache for the store's generation is not requested again."""
     app = _CLIENT.application
-    files = app.extensions["minegraph.resources"].files
+    files = app.extensions["minegraph.core.resources"].files
     locks = app.extensions["minegraph"].locks
     outcomes: Counter[str] = Counter()
     failures: list[str] = []
@@ -121,7 +121,7 @@ def render(settings: Settings, kinds: Sequence[str], extensions: Sequence[str] |
            on_things: Callable[[int], None] | None = None) -> Report:
     """Render the current documents of every thing of ``kinds`` (in ``extensions``, default all five) into the
     document cache; ``progress`` is called with the number of documents each finished chunk handled."""
-    from minegraph.doccache import DocumentCache
+    from minegraph.publish.doccache import DocumentCache
     from minegraph.store.locks import StoreLocks
 
     started = time.perf_counter()

@@ -14,8 +14,8 @@ import json
 import threading
 from typing import Any
 
-from minegraph.errors import StoreError
-from minegraph.visibility import GRAPHS_QUERY, is_restricted, public_dataset
+from minegraph.core.errors import StoreError
+from minegraph.store.view import GRAPHS_QUERY, is_restricted, public_dataset
 
 _LOCK = threading.Lock()
 

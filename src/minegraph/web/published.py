@@ -1,6 +1,6 @@
 """What the dereferencing blueprint reads: the store through the query workers, tombstones, releases, a
 cache of rendered documents that lasts until the store, the tombstones or the releases change, and the
-document files (:mod:`minegraph.doccache`) that nginx serves without asking the app."""
+document files (:mod:`minegraph.publish.doccache`) that nginx serves without asking the app."""
 
 from __future__ import annotations
 
@@ -14,14 +14,15 @@ from typing import Any
 
 from flask import Flask, current_app, request
 
-from minegraph.describe import STATEMENTS, statement_predicates
-from minegraph.doccache import DocumentCache
-from minegraph.documents import Target, description, render_graph, render_rdf
-from minegraph.errors import StoreError
-from minegraph.formats import HTML, Format
-from minegraph.releases import ReleaseInfo, Releases, alternates, releases_dir
-from minegraph.tombstones import TOMBSTONES_QUERY, Tombstone, tombstones_from_rows, tombstones_graph_iri
-from minegraph.vocab import normalise_base
+from minegraph.core.errors import StoreError
+from minegraph.core.formats import HTML, Format
+from minegraph.core.vocab import normalise_base
+from minegraph.publish.describe import STATEMENTS, statement_predicates
+from minegraph.publish.doccache import DocumentCache
+from minegraph.publish.documents import Target, description, render_graph, render_rdf
+from minegraph.publish.releases import ReleaseInfo, Releases, alternates
+from minegraph.store.registry import releases_dir
+from minegraph.store.tombstones import TOMBSTONES_QUERY, Tombstone, tombstones_from_rows, tombstones_graph_iri
 from minegraph.web import resource_html as html
 from minegraph.web.public import public_job
 from minegraph.web.state import state
@@ -35,7 +36,8 @@ def root() -> str:
 
 
 class PoolStore:
-    """The store as :mod:`minegraph.describe` and :mod:`minegraph.exports` see it, through the query workers."""
+    """The store as :mod:`minegraph.publish.describe` and :mod:`minegraph.publish.exports` see it, through the
+    query workers."""
 
     def query(self, sparql: str) -> Any:
         from pyoxigraph import QueryResultsFormat, RdfFormat, parse, parse_query_results
@@ -168,5 +170,5 @@ def rendered_document(body: bytes, media_type: str, modified: dt.datetime) -> Re
 
 
 def published() -> Published:
-    found: Published = current_app.extensions["minegraph.resources"]
+    found: Published = current_app.extensions["minegraph.core.resources"]
     return found

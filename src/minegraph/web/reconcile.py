@@ -6,7 +6,7 @@ Routes under ``/reconcile``: the service manifest (GET without ``queries``), bat
 given, because older OpenRefine versions ask for it.
 
 Entity ids are ``{kind}/{key}`` (``place/6b540r616wz``); the identifier space is ``{base}id/``.
-Names are matched across scripts and romanisations by :func:`minegraph.gazetteer.similarity`.
+Names are matched across scripts and romanisations by :func:`minegraph.core.gazetteer.similarity`.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, render_template_string, request
 
-from minegraph.errors import InputError
-from minegraph.gazetteer import CERTAIN, similarity
-from minegraph.vocab import MG, check_key, split_thing_iri
+from minegraph.core.errors import InputError
+from minegraph.core.gazetteer import CERTAIN, similarity
+from minegraph.core.vocab import MG, check_key, split_thing_iri
 
 blueprint = Blueprint("reconcile", __name__)
 

@@ -13,12 +13,12 @@ from typing import Any
 
 from pyoxigraph import RdfFormat, parse, serialize
 
-from minegraph.errors import QueryError, StoreError
-from minegraph.formats import RDF_FORMATS
-from minegraph.settings import Settings
+from minegraph.core.errors import QueryError, StoreError
+from minegraph.core.formats import RDF_FORMATS
+from minegraph.core.settings import Settings
 from minegraph.store.remote import RemoteStore, StoreTimeout
-from minegraph.web.run import _content_type, _format, answer_for
-from minegraph.web.workers import Answer, QueryTimeout
+from minegraph.web.run import Answer, _content_type, _format, answer_for
+from minegraph.web.workers import QueryTimeout
 
 #: How long a web process trusts what it cached about a remote store that others may write (seconds).
 CACHE_SECONDS = 5.0

@@ -14,8 +14,8 @@ from flask import Response, request
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
-from minegraph.formats import DOCUMENT_FORMATS, HTML, Format, negotiate
-from minegraph.tombstones import MERGED, Tombstone, tombstone_graph
+from minegraph.core.formats import DOCUMENT_FORMATS, HTML, Format, negotiate
+from minegraph.store.tombstones import MERGED, Tombstone, tombstone_graph
 
 HTML_TYPE = "text/html; charset=utf-8"
 

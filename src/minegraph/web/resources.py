@@ -7,7 +7,7 @@ serves it; ``/def/`` and ``/concept/`` are always the software's fixed namespace
 the key alphabet and check character before anything reaches the store. Retired things answer 301 (merged)
 or 410 (withdrawn, or gone from the data after a release); only what was never published answers 404.
 Rendered documents are cached until the store, the tombstones or the releases change; current documents of
-things are also written as files (:mod:`minegraph.doccache`) for nginx to serve.
+things are also written as files (:mod:`minegraph.publish.doccache`) for nginx to serve.
 """
 
 from __future__ import annotations
@@ -19,7 +19,10 @@ from flask import Blueprint, Flask, Response, request, send_file
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
-from minegraph.documents import (
+from minegraph.core.errors import StoreError
+from minegraph.core.formats import DOCUMENT_FORMATS, HTML, RDF_FORMATS, Format, by_name, content_type, negotiate
+from minegraph.core.vocab import KINDS
+from minegraph.publish.documents import (
     Target,
     concept_target,
     def_target,
@@ -28,11 +31,8 @@ from minegraph.documents import (
     target_of_path,
     thing_target,
 )
-from minegraph.errors import StoreError
-from minegraph.formats import DOCUMENT_FORMATS, HTML, RDF_FORMATS, Format, by_name, content_type, negotiate
-from minegraph.releases import Archive, document_format, link_header
-from minegraph.tombstones import MERGED, Tombstone
-from minegraph.vocab import KINDS
+from minegraph.publish.releases import Archive, document_format, link_header
+from minegraph.store.tombstones import MERGED, Tombstone
 from minegraph.web import resource_html as html
 from minegraph.web.published import Published, Rendered, published, rendered_document, root
 
@@ -297,7 +297,7 @@ def _file_type(name: str) -> str:
 
 @blueprint.get("/.well-known/void")
 def void() -> BaseResponse:
-    from minegraph.exports import dataset_iri, statistics, summaries, void_graph
+    from minegraph.publish.exports import dataset_iri, statistics, summaries, void_graph
 
     view = published()
 
@@ -310,7 +310,7 @@ def void() -> BaseResponse:
 
 @blueprint.get("/catalog")
 def catalog() -> BaseResponse:
-    from minegraph.exports import catalog_graph, summaries
+    from minegraph.publish.exports import catalog_graph, summaries
 
     view = published()
 
@@ -345,7 +345,7 @@ def _description(kind: str, iri: str, make: Any, url: str) -> BaseResponse:
 
 def init_app(app: Flask) -> None:
     """Register the dereferencing routes (``create_app`` calls this)."""
-    view = app.extensions["minegraph.resources"] = Published(app)
+    view = app.extensions["minegraph.core.resources"] = Published(app)
     if view.files is not None:
         view.files.ready()  # now, not at the first request: files other code rendered must go before nginx serves them
     app.register_blueprint(blueprint)

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from pyoxigraph import DefaultGraph, NamedNode, QueryBoolean, QuerySolutions, Store, serialize
 
-from minegraph.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_extension
-from minegraph.visibility import GRAPHS_QUERY, public_dataset, union_is_public
+from minegraph.core.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_extension
+from minegraph.store.view import GRAPHS_QUERY, public_dataset, union_is_public
 from minegraph.web.results import write_boolean, write_rows
-from minegraph.web.workers import Answer
+
+
+@dataclass
+class Answer:
+    """What a worker sends back: a body and its media type, or an error status and message."""
+
+    status: int
+    media_type: str = "text/plain; charset=utf-8"
+    body: bytes = b""
+    rows: int = 0
+    truncated: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
 
 
 def _format(extension: str | None, table: tuple[Format, ...]) -> Format | None:
@@ -44,7 +57,7 @@ class Snapshot:
         self._union_is_public: dict[str, bool] = {}
 
     def graphs(self) -> list[str]:
-        """The named graphs, those still loading left out (:data:`~minegraph.visibility.GRAPHS_QUERY`)."""
+        """The named graphs, those still loading left out (:data:`~minegraph.store.view.GRAPHS_QUERY`)."""
         if self._graphs is None:
             rows = self.store.query(GRAPHS_QUERY)
             assert isinstance(rows, QuerySolutions)
@@ -52,7 +65,7 @@ class Snapshot:
         return self._graphs
 
     def union_is_public(self, base: str) -> bool:
-        """:func:`minegraph.visibility.union_is_public`, read once."""
+        """:func:`minegraph.store.view.union_is_public`, read once."""
         found = self._union_is_public.get(base)
         if found is None:
             found = self._union_is_public[base] = union_is_public(self.store, base)
@@ -60,7 +73,7 @@ class Snapshot:
 
     def public_dataset(self, base: str, default_graphs: list[str] | None,
                        named_graphs: list[str] | None) -> tuple[list[str] | None, list[str] | None]:
-        """The dataset of a public query (:func:`minegraph.visibility.public_dataset`); ``(None, None)``, the
+        """The dataset of a public query (:func:`minegraph.store.view.public_dataset`); ``(None, None)``, the
         union of all graphs, when that is the same thing — the engine answers over the union 20x faster than
         over an explicit list of a hundred graphs."""
         if default_graphs is None and named_graphs is None and self.union_is_public(base):

@@ -9,9 +9,9 @@ from flask import Blueprint, Flask, Response, current_app, render_template, requ
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF
 
-from minegraph.auth import TokenRegistry
-from minegraph.errors import QueryError
-from minegraph.formats import HTML, RDF_FORMATS, RESULT_FORMATS, Format, negotiate
+from minegraph.core.errors import QueryError
+from minegraph.core.formats import HTML, RDF_FORMATS, RESULT_FORMATS, Format, negotiate
+from minegraph.store.auth import TokenRegistry
 from minegraph.web.protocol import ProtocolError, SparqlRequest, inject_using, read_request
 from minegraph.web.public import is_public_graph, public_job
 from minegraph.web.state import state

@@ -14,10 +14,11 @@ from typing import Any
 
 from flask import current_app
 
-from minegraph.settings import Settings
+from minegraph.core.settings import Settings
 from minegraph.store.locks import StoreLocks
 from minegraph.web.metrics import Metrics
-from minegraph.web.workers import Answer, QueryPool
+from minegraph.web.run import Answer
+from minegraph.web.workers import QueryPool
 
 
 class WebState:

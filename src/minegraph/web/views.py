@@ -19,7 +19,7 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, SKOS, TIME
 from rdflib.term import Node
 
-from minegraph.vocab import DEFAULT_BASE, GEO, MG, OA, PREFIXES, SCHEMA, normalise_base
+from minegraph.core.vocab import DEFAULT_BASE, GEO, MG, OA, PREFIXES, SCHEMA, normalise_base
 
 #: The ontology and concept namespaces belong to the software: they are served locally whatever the base.
 SOFTWARE_BASE = DEFAULT_BASE

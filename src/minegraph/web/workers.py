@@ -21,11 +21,11 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-from minegraph.errors import MinegraphError, StoreError
+from minegraph.core.errors import MinegraphError, StoreError
+from minegraph.web.run import Answer
 
 POLL_SECONDS = 0.1
 _ENTRY = ("import sys; from minegraph.web.workers import Connection, worker_main; "
@@ -36,18 +36,6 @@ class QueryTimeout(MinegraphError):
     """The query ran past the time limit and was stopped."""
 
     status = 503
-
-
-@dataclass
-class Answer:
-    """What a worker sends back: a body and its media type, or an error status and message."""
-
-    status: int
-    media_type: str = "text/plain; charset=utf-8"
-    body: bytes = b""
-    rows: int = 0
-    truncated: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 # --- worker side ------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 A write (a SPARQL Update, a Graph Store PUT/POST/DELETE) is a function that changes a scratch in-memory
 pyoxigraph store holding a copy of the data. The graphs it changed are validated together with the reference
 graphs (ontology, concepts, places, agents) — by pyshacl, or by the fast gate above
-:data:`minegraph.pipeline.FAST_GATE_TRIPLES` — and only if they conform are they committed, atomically, as
+:data:`minegraph.store.gate.FAST_GATE_TRIPLES` — and only if they conform are they committed, atomically, as
 their difference to the store (:func:`minegraph.ingest.run.write_atomically`). Writers are serialized, and
 readers step aside for the commit (see :mod:`minegraph.store.locks`).
 
@@ -26,15 +26,15 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, serialize
 from pyoxigraph import Store as OxStore
 from rdflib import Graph
 
-from minegraph.auth import Forbidden, Unauthorized, audit, check_bearer, cli_actor
-from minegraph.errors import ValidationFailed
-from minegraph.gate import ValidationReport
-from minegraph.ingest.emit import NTriplesGraph
-from minegraph.settings import Settings
+from minegraph.core.errors import ValidationFailed
+from minegraph.core.ntriples import NTriplesGraph
+from minegraph.core.settings import Settings
+from minegraph.core.vocab import graph_iri
 from minegraph.store import Store, open_configured
+from minegraph.store.auth import Forbidden, Unauthorized, audit, check_bearer, cli_actor
 from minegraph.store.embedded import EmbeddedStore
+from minegraph.store.gate import ValidationReport
 from minegraph.store.locks import StoreLocks
-from minegraph.vocab import graph_iri
 
 GraphName = NamedNode | DefaultGraph
 __all__ = ["Forbidden", "Unauthorized", "WriteResult", "apply_write", "check_token"]
@@ -42,7 +42,7 @@ REFERENCE_GRAPHS = ("ontology", "concepts", "places", "agents", "meta")
 
 
 def check_token(settings: Settings, authorization: str | None) -> str:
-    """Allow a write only with ``Authorization: Bearer <token>`` of an active token (:mod:`minegraph.auth`).
+    """Allow a write only with ``Authorization: Bearer <token>`` of an active token (:mod:`minegraph.store.auth`).
 
     401 without a token, 403 for an unknown or revoked one or on a read-only server. Returns the token's name,
     and remembers it for the audit line of the request's write.
@@ -95,9 +95,9 @@ def _ntriples_of(store: OxStore, name: GraphName) -> NTriplesGraph:
 
 def _validate(settings: Settings, scratch: OxStore, changed: Iterable[GraphName]) -> None:
     """The SHACL gate over the ``changed`` graphs of ``scratch``: pyshacl, or the fast gate for big graphs (a
-    correction to a national source), as ``minegraph build`` chooses (:data:`minegraph.pipeline.FAST_GATE_TRIPLES`)."""
-    from minegraph.gate import reference_graph, referenced_subgraph, validate
-    from minegraph.pipeline import FAST_GATE_TRIPLES
+    correction to a national source), as ``minegraph build`` chooses
+    (:data:`minegraph.store.gate.FAST_GATE_TRIPLES`)."""
+    from minegraph.store.gate import FAST_GATE_TRIPLES, reference_graph, referenced_subgraph, validate
 
     changed = list(changed)
     reference_names = [NamedNode(str(graph_iri(settings.base_uri, n))) for n in ("places", "agents")]
@@ -120,9 +120,9 @@ def _validate(settings: Settings, scratch: OxStore, changed: Iterable[GraphName]
 
 
 def _fast_validate(scratch: OxStore, changed: list[GraphName], context: list[NamedNode]) -> ValidationReport:
-    """The fast gate (:mod:`minegraph.ingest.validate`) over the changed graphs, with the ontology, the concept
+    """The fast gate (:mod:`minegraph.store.fastgate`) over the changed graphs, with the ontology, the concept
     schemes and the whole places and agents graphs as reference, as an ingest validates a table."""
-    from minegraph.ingest.validate import base_reference_text, validate_ntriples
+    from minegraph.store.fastgate import base_reference_text, validate_ntriples
 
     def text(names: Iterable[GraphName]) -> str:
         return "".join((scratch.dump(format=RdfFormat.N_TRIPLES, from_graph=n) or b"").decode("utf-8") for n in names)
@@ -223,7 +223,7 @@ def _commit(store: Store, scratch: OxStore, changed: list[GraphName]) -> None:
     """Write the ``changed`` graphs of ``scratch`` to ``store``: named graphs all at once, as the difference
     to what the store holds (:func:`minegraph.ingest.run.write_atomically`: a correction of one value in a
     national source writes two triples, not the whole graph again)."""
-    from minegraph.ingest.run import current_triples, write_atomically
+    from minegraph.store.commit import current_triples, write_atomically
 
     named: dict[str, NTriplesGraph | None] = {}
     empty: list[NamedNode] = []

@@ -1,0 +1,333 @@
+"""The ``minegraph`` command line: build, validate, query, serve."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
+
+from minegraph import __version__
+from minegraph.cli.common import Reporter, base_option, data_option, fail, store_option
+from minegraph.cli.remote import remote_options, remote_settings
+from minegraph.core.errors import InputError, MinegraphError, StoreError, UnreadableInput, ValidationFailed
+from minegraph.core.settings import load_settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="minegraph")
+def main() -> None:
+    """minegraph: landmine and ERW incidents as linked open data.
+
+    \b
+    Typical use:
+      minegraph build                 build the store from data/ (validated by the SHACL gate)
+      minegraph query 'SELECT ...'    ask it a SPARQL question
+      minegraph serve                 serve SPARQL and the pages over HTTP
+      minegraph validate data/        check record files without writing anything
+    """
+
+
+@main.command()
+@store_option
+@remote_options
+@base_option
+@data_option
+@click.option("--report", "report_file", type=click.Path(path_type=Path),
+              help="Also write the SHACL validation report (sh:ValidationReport, Turtle) to this file.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+def build(store: Path | None, base_uri: str | None, data_dir: Path | None, report_file: Path | None,
+          quiet: bool, **remote: str | None) -> None:
+    """Build the store from the curated records in data/.
+
+    Every source file is mapped to RDF and checked by the SHACL gate. If anything violates a shape,
+    the report is printed, nothing is written (the previous store stays as it was) and the exit code is 1.
+    """
+    from minegraph.ingest.build import build as run_build
+    from minegraph.store.exclusive import exclusive
+
+    settings = load_settings(store=store, base_uri=base_uri, data_dir=data_dir, **remote_settings(remote))
+    progress = Reporter(quiet)
+    try:
+        with exclusive(settings):  # a server running on this store steps aside for the write
+            result = run_build(settings, progress)
+    except ValidationFailed as error:
+        if report_file:
+            report_file.write_text(error.report.turtle(), encoding="utf-8")
+        fail(error)
+        return
+    except MinegraphError as error:
+        fail(error)
+        return
+    if report_file:
+        report_file.write_text(result.report.turtle(), encoding="utf-8")
+    from minegraph.store.auth import audit, cli_actor
+
+    audit(settings, cli_actor(), "build", result.graphs)
+    for notice in result.notices:
+        click.echo(f"notice: {notice}", err=True)
+    for warning in result.report.warnings:
+        click.echo(warning.text(), err=True)
+    sources = sum(1 for g in result.graphs if "/graph/source/" in g)
+    where = settings.endpoint or settings.store
+    click.echo(f"built {where}: {result.triples} triples in {len(result.graphs)} graphs "
+               f"({sources} source document(s)); {len(result.report.warnings)} warning(s)")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@base_option
+@click.option("--report", "report_file", type=click.Path(path_type=Path),
+              help="Also write the sh:ValidationReport (Turtle) to this file.")
+def validate(paths: tuple[Path, ...], base_uri: str | None, report_file: Path | None) -> None:
+    """Check record files (or a data directory) against the shapes without writing anything.
+
+    Exit status: 0 conforms (warnings allowed), 1 violations, 2 unreadable input.
+    """
+    from minegraph.ingest.build import check
+
+    settings = load_settings(base_uri=base_uri)
+    for path in paths:
+        if not path.exists():
+            click.echo(f"error: {path}: no such file or directory", err=True)
+            sys.exit(2)
+    try:
+        report, _dataset = check(paths, settings)
+    except UnreadableInput as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    except InputError as error:
+        click.echo(f"VIOLATION: {error}", err=True)
+        sys.exit(1)
+    if report_file:
+        report_file.write_text(report.turtle(), encoding="utf-8")
+    click.echo(report.text())
+    sys.exit(0 if report.conforms else 1)
+
+
+RESULT_FORMATS = {"csv": QueryResultsFormat.CSV, "tsv": QueryResultsFormat.TSV, "json": QueryResultsFormat.JSON}
+
+
+@main.command()
+@click.argument("query", required=False)
+@store_option
+@remote_options
+@click.option("--format", "-f", "output", type=click.Choice(["table", "csv", "tsv", "json"]), default="table",
+              show_default=True, help="Output format for SELECT results (CONSTRUCT/DESCRIBE print Turtle).")
+def query(query: str | None, store: Path | None, output: str, **remote: str | None) -> None:
+    """Run a SPARQL query against the store.
+
+    QUERY is the query text, a path to a .rq file, or - (or nothing) to read it from stdin. The default
+    graph is the union of all graphs.
+
+    \b
+    Example:
+      minegraph query 'SELECT ?label WHERE { ?i a mg:Incident ; rdfs:label ?label }'
+    (the prefixes mg:, rdfs:, skos:, prov:, oa:, schema:, dcterms: … are predefined)
+    """
+    from minegraph.core.vocab import PREFIXES
+    from minegraph.store.embedded import EmbeddedStore
+
+    text = _query_text(query)
+    settings = load_settings(store=store, **remote_settings(remote))
+    if not settings.remote and not settings.store.exists():
+        fail(StoreError(f"no store at {settings.store}: run `minegraph build` first"))
+    try:
+        if settings.remote:
+            from minegraph.core.vocab import sparql_prefixes
+            from minegraph.store import open_configured
+
+            result = open_configured(settings).query(sparql_prefixes() + text)
+        else:
+            handle = EmbeddedStore(settings.store, read_only=True)
+            result = handle.oxigraph.query(text, use_default_graph_as_union=True, prefixes=PREFIXES)
+    except SyntaxError as error:
+        click.echo(f"error: the query does not parse: {error}", err=True)
+        sys.exit(1)
+    except MinegraphError as error:
+        fail(error)
+        return
+    if isinstance(result, QueryBoolean):
+        click.echo("true" if bool(result) else "false")
+    elif isinstance(result, QuerySolutions):
+        if output == "table":
+            click.echo(render_table(result))
+        else:
+            click.echo((result.serialize(format=RESULT_FORMATS[output]) or b"").decode("utf-8"), nl=False)
+    else:
+        from pyoxigraph import serialize
+
+        click.echo((serialize(result, format=RdfFormat.TURTLE, prefixes=PREFIXES) or b"").decode("utf-8"))
+
+
+def _query_text(query: str | None) -> str:
+    if query is None or query == "-":
+        if sys.stdin.isatty():
+            raise click.UsageError("give a query, a .rq file, or pipe one on stdin")
+        return sys.stdin.read()
+    if query.endswith((".rq", ".sparql")) or (len(query) < 4096 and Path(query).is_file()):
+        try:
+            return Path(query).read_text(encoding="utf-8")
+        except OSError as error:
+            raise click.BadParameter(f"cannot read {query}: {error.strerror}") from error
+    return query
+
+
+MAX_CELL = 60
+
+
+def render_table(solutions: QuerySolutions) -> str:
+    """SELECT results as an aligned text table."""
+    from minegraph.core.vocab import PREFIXES
+
+    names = [v.value for v in solutions.variables]
+    rows = [[_cell(row[name], PREFIXES) for name in names] for row in solutions]
+    widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
+    # Every column but the last is capped (and marked with an ellipsis when cut); the last is printed whole.
+    widths = [min(w, MAX_CELL) for w in widths[:-1]] + widths[-1:]
+
+    def fit(cell: str, width: int, last: bool) -> str:
+        return cell if last else (cell if len(cell) <= width else cell[: width - 1] + "…").ljust(width)
+
+    header = "  ".join(fit(n, w, i == len(names) - 1) for i, (n, w) in enumerate(zip(names, widths, strict=True)))
+    out = [header, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(fit(c, w, i == len(names) - 1) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+            for r in rows]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out)
+
+
+def _cell(term: object, prefixes: dict[str, str]) -> str:
+    if term is None:
+        return ""
+    value = getattr(term, "value", str(term))
+    if type(term).__name__ == "NamedNode":
+        for prefix, iri in prefixes.items():
+            if value.startswith(iri) and "/" not in value[len(iri):]:
+                return f"{prefix}:{value[len(iri):]}"
+    return " ".join(str(value).split())
+
+
+
+
+@main.command()
+@click.option("--format", "-f", "fmt", type=click.Choice(["hxl"]), default="hxl", show_default=True,
+              help="What to export: hxl = HXL-tagged CSV for HDX, with the HDX dataset metadata.")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=Path("export"), show_default=True,
+              help="Directory to write into.")
+@store_option
+@base_option
+def export(fmt: str, output: Path, store: Path | None, base_uri: str | None) -> None:
+    """Export the data for the Humanitarian Data Exchange (HDX).
+
+    Writes incidents.csv (one row per incident, HXL hashtags, readable back by `minegraph ingest`),
+    aggregates.csv (casualties per admin-1 area and month; breakdown cells of fewer than 5 people
+    suppressed, the rule stated in the metadata) and hdx-metadata.json (the HDX dataset fields).
+    """
+    from minegraph.publish.hxl_export import export as write_export
+    from minegraph.store.embedded import EmbeddedStore
+    from minegraph.store.view import PublicStore
+
+    settings = load_settings(store=store, base_uri=base_uri)
+    if not settings.store.exists():
+        fail(StoreError(f"no store at {settings.store}: run `minegraph build` first"))
+    handle = EmbeddedStore(settings.store, read_only=True)
+    try:
+        public = PublicStore(handle, settings.base_uri)  # restricted graphs are never exported
+        files = write_export(public, output, base=settings.base_uri)  # type: ignore[arg-type]
+    finally:
+        handle.close()
+    for path in files.values():
+        click.echo(f"wrote {path}")
+
+
+@main.group()
+def places() -> None:
+    """The gazetteer: OCHA P-codes, ISO 3166-2, GeoNames and the curated data/places.yaml."""
+
+
+@places.command("reconcile")
+@click.argument("name")
+@click.option("--country", help="ISO 3166-1 alpha-2 code to search within, e.g. AZ.")
+@click.option("--level", type=int, help="Admin level: 0 country, 1, 2, 3.")
+@click.option("--limit", type=int, default=5, show_default=True, help="How many candidates to show.")
+@data_option
+def places_reconcile(name: str, country: str | None, level: int | None, limit: int, data_dir: Path | None) -> None:
+    """Rank the places whose names match NAME (in any script or romanisation), with scores.
+
+    A score of 1.0 is an exact match of a known name variant; ingest links a name automatically only at
+    or above the certainty threshold and otherwise sends it to review.
+
+    \b
+    Example:
+      minegraph places reconcile Djebrail --country AZ
+    """
+    from minegraph.core import gazetteer
+    from minegraph.core.gazetteer import place_iri_of
+
+    settings = load_settings(data_dir=data_dir)
+    found = gazetteer.load(settings.data_dir)
+    candidates = found.reconcile(name, country=country, level=level, limit=limit)
+    if not candidates:
+        click.echo(f"no place matches {name!r}", err=True)
+        sys.exit(1)
+    click.echo(f"{'score':>5}  {'level':>5}  {'P-code':<11} {'ISO':<7} place (matched name) — IRI")
+    for candidate in candidates:
+        place = candidate.place
+        certain = "*" if candidate.score >= gazetteer.CERTAIN else " "
+        codes = f"{place.pcode or '':<11} {place.iso3166 or '':<7}"
+        click.echo(f"{candidate.score:5.2f}{certain} {place.level:>5}  {codes} "
+                   f"{place.label} ({candidate.matched}) — {place_iri_of(settings.base_uri, place)}")
+    click.echo(f"(* = certain: score >= {gazetteer.CERTAIN})")
+
+
+@places.command("export")
+@click.option("--format", "-f", "fmt", type=click.Choice(["ttl", "nt", "jsonld", "rdf"]), default="ttl",
+              show_default=True, help="RDF format.")
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="File to write (default: stdout).")
+@base_option
+@data_option
+def places_export(fmt: str, output: Path | None, base_uri: str | None, data_dir: Path | None) -> None:
+    """Write the whole gazetteer as RDF: every place with its P-code, ISO 3166 code, GeoNames id and name
+    variants. (The store publishes only the places that data names, and the places containing them.)"""
+    from minegraph.core import gazetteer
+    from minegraph.core.formats import by_extension
+    from minegraph.ingest.mapping import map_places
+
+    settings = load_settings(base_uri=base_uri, data_dir=data_dir)
+    found = gazetteer.load(settings.data_dir)
+    graph = map_places(tuple(found.places.values()), settings.base_uri, str(settings.data_dir)).graph
+    text = graph.serialize(format=by_extension(fmt).rdflib or "turtle")
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {len(found.places)} places ({len(graph)} triples) to {output}", err=True)
+    else:
+        click.echo(text)
+
+
+@places.command("review")
+@data_option
+def places_review(data_dir: Path | None) -> None:
+    """List the reference identifiers that could not be linked to a place with certainty."""
+    from minegraph.core import gazetteer
+
+    found = gazetteer.load(load_settings(data_dir=data_dir).data_dir)
+    for line in found.review:
+        click.echo(line)
+    click.echo(f"({len(found.review)} to review; {len(found.places)} places)")
+
+
+def _register_commands() -> None:
+    """Commands that live in their own modules: serving, releases and tombstones, the document cache, ingest."""
+    from minegraph.cli.ingest import ingest, withdraw_source
+    from minegraph.cli.release import COMMANDS as release_commands
+    from minegraph.cli.render import COMMANDS as render_commands
+    from minegraph.cli.serve import serve
+    from minegraph.cli.token import token
+
+    for command in (serve, *release_commands, *render_commands, ingest, withdraw_source, token):
+        main.add_command(command)
+
+
+_register_commands()

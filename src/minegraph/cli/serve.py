@@ -1,0 +1,137 @@
+"""``minegraph serve``: build the store if it is empty, then serve it with gunicorn."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from minegraph.cli.remote import remote_options, remote_settings
+from minegraph.core.settings import SETTINGS, Settings, env_name, load_settings
+
+
+def ensure_store(settings: Settings, echo: Any = click.echo, build_empty: bool = True) -> None:
+    """Create the store; build it from ``settings.data_dir`` when it is empty (and ``build_empty``)."""
+    from minegraph.store import open_configured
+
+    store = open_configured(settings)
+    try:
+        empty = len(store) == 0
+    finally:
+        store.close()
+    if empty and build_empty:
+        from minegraph.ingest.build import build
+        from minegraph.store.exclusive import exclusive
+
+        echo(f"the store at {settings.endpoint or settings.store} is empty: building it from {settings.data_dir}")
+        with exclusive(settings):  # like every writer: the generation moves on (caches of an older store let go)
+            result = build(settings, progress=echo)
+        echo(f"built: {getattr(result, 'triples', '?')} triples")
+
+
+def ensure_store_in_child(settings: Settings, build: bool = True) -> None:
+    """:func:`ensure_store` in a child process.
+
+    RocksDB's background threads do not survive ``fork``: a store opened in the gunicorn master would leave
+    every forked worker unable to flush. So the master never opens the store itself.
+    """
+    environ = dict(os.environ)
+    environ.update({env_name(name): str(getattr(settings, name)) for name, _default, _help in SETTINGS})
+    code = f"from minegraph.cli.serve import _ensure_store_main; _ensure_store_main({build!r})"
+    if subprocess.run([sys.executable, "-c", code], env=environ, check=False).returncode != 0:
+        raise click.ClickException("the store could not be prepared (see above)")
+
+
+def _ensure_store_main(build: bool) -> None:
+    from minegraph.core.errors import MinegraphError
+
+    try:
+        ensure_store(load_settings(), build_empty=build)
+    except MinegraphError as error:
+        report: Any = getattr(error, "report", None)
+        click.echo(f"error: {error}" + (f"\n{report.text()}" if report is not None else ""), err=True)
+        raise SystemExit(error.exit_code) from error
+
+
+def gunicorn_options(host: str, port: int, workers: int, threads: int, timeout: float) -> dict[str, Any]:
+    """The gunicorn settings ``serve`` uses (server/gunicorn.conf.py holds the same for deployments)."""
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        "timeout": int(timeout) + 30,
+        "graceful_timeout": 10,
+        "keepalive": 5,
+        "limit_request_line": 0,  # long GET queries (rdflib's SPARQLStore); the app caps the size itself
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "warning",
+        "child_exit": _child_exit,
+    }
+
+
+def _child_exit(_server: Any, worker: Any) -> None:
+    from minegraph.web.metrics import worker_exited
+
+    worker_exited(worker.pid)
+
+
+def query_workers_per(web_workers: int) -> int:
+    """Query processes per web worker by default: the CPUs shared among the web workers, at least 2 (so that
+    one long query never holds up the light ones sent to the same web worker)."""
+    return max(2, (os.cpu_count() or 2) // max(1, web_workers))
+
+
+def run_gunicorn(settings: Settings, options: dict[str, Any]) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from minegraph.web import create_app
+
+    class Application(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return create_app(settings)
+
+    Application().run()
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
+@click.option("--store", type=click.Path(path_type=Path), help="Directory of the store (MINEGRAPH_STORE).")
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Records to build from (MINEGRAPH_DATA_DIR).")
+@click.option("--query-timeout", type=float, help="Seconds before a query is stopped (MINEGRAPH_QUERY_TIMEOUT).")
+@click.option("--max-rows", type=int, help="Most rows a query returns (MINEGRAPH_MAX_ROWS).")
+@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Threads per gunicorn worker.")
+@click.option("--query-workers", type=int,
+              help="Query processes per web worker (MINEGRAPH_QUERY_WORKERS; default: the CPUs shared among the "
+                   "web workers, at least 2).")
+@click.option("--no-build", is_flag=True, help="Do not build the store when it is empty.")
+@remote_options
+def serve(host: str, port: int, store: Path | None, data_dir: Path | None, query_timeout: float | None,
+          max_rows: int | None, workers: int, threads: int, query_workers: int | None, no_build: bool,
+          **remote: str | None) -> None:
+    """Serve the store: SPARQL endpoint at /sparql, Graph Store at /store, /health and /metrics.
+
+    Writes are accepted only when MINEGRAPH_WRITE_TOKEN is set, with `Authorization: Bearer <token>`.
+    """
+    settings = load_settings(store=store, data_dir=data_dir, query_timeout=query_timeout, max_rows=max_rows,
+                             **remote_settings(remote))
+    if query_workers:
+        os.environ["MINEGRAPH_QUERY_WORKERS"] = str(query_workers)
+    os.environ.setdefault("MINEGRAPH_QUERY_WORKERS", str(query_workers_per(workers)))
+    ensure_store_in_child(settings, build=not no_build)
+    from minegraph.web.metrics import multiprocess_directory
+
+    multiprocess_directory()  # /metrics adds up every worker's counts
+    click.echo(f"serving {settings.endpoint or settings.store} at http://{host}:{port}/sparql", err=True)
+    run_gunicorn(settings, gunicorn_options(host, port, workers, threads, settings.query_timeout))

@@ -1,0 +1,218 @@
+"""HXL-tagged CSV for the Humanitarian Data Exchange: incidents, aggregates, and the HDX dataset metadata.
+
+``incidents.csv`` has one row per incident: its IRI (``#event+id``), the date as precisely as known
+(``#date``: YYYY-MM-DD, YYYY-MM, YYYY, or ``--MM-DD`` when the year is not known, with ``#date+start`` /
+``#date+end``), the admin-1 and admin-2 areas with their P-codes, the device type and the counts. It reads
+back through minegraph's own HXL importer to the same incidents and counts.
+
+``aggregates.csv`` has one row per admin-1 area and month (incidents whose year and month are known):
+casualties killed and injured, and their breakdown by sex and for children. Disclosure control: a breakdown
+cell of fewer than :data:`SMALL_CELL` people is suppressed (left empty, and named in ``#meta+suppressed``);
+totals are not suppressed, because every incident is public with its counts.
+
+``hdx-metadata.json`` carries the HDX dataset fields (title, notes, licence, tags, dates, locations, update
+frequency, methodology, caveats with the suppression rule).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pycountry
+
+from minegraph.core.vocab import sparql_prefixes
+from minegraph.store import Store
+
+SMALL_CELL = 5
+
+INCIDENT_COLUMNS = (
+    ("Incident", "#event+id"), ("Date", "#date"), ("Earliest date", "#date+start"), ("Latest date", "#date+end"),
+    ("Country", "#country+code"), ("Admin 1 P-code", "#adm1+code"), ("Admin 1", "#adm1+name"),
+    ("Admin 2 P-code", "#adm2+code"), ("Admin 2", "#adm2+name"), ("Device", "#event+code"),
+    ("Killed", "#affected+killed"), ("Injured", "#affected+injured"), ("Source", "#meta+source"),
+)
+AGGREGATE_COLUMNS = (
+    ("Country", "#country+code"), ("Admin 1 P-code", "#adm1+code"), ("Admin 1", "#adm1+name"),
+    ("Month", "#date+month"), ("Killed", "#affected+killed"), ("Injured", "#affected+injured"),
+    ("Female", "#affected+f"), ("Male", "#affected+m"), ("Children", "#affected+children"),
+    ("Suppressed cells", "#meta+suppressed"),
+)
+
+INCIDENTS = """
+SELECT ?incident ?earliest ?latest ?year ?month ?day ?device ?killed ?injured ?place ?level ?pcode ?label
+       ?parent ?parentLevel ?parentPcode ?parentLabel ?country ?source WHERE {
+  ?incident a mg:Incident ; mg:earliestDate ?earliest ; mg:latestDate ?latest ; mg:killedCount ?killed ;
+            mg:injuredCount ?injured ; mg:place ?place ; mg:explosiveOrdnanceType/skos:notation ?device .
+  OPTIONAL { ?incident time:hasTime ?when .
+             OPTIONAL { ?when time:year ?year } OPTIONAL { ?when time:month ?month } OPTIONAL { ?when time:day ?day } }
+  OPTIONAL { ?incident mg:supportedBy/prov:wasDerivedFrom ?source }
+  ?place mg:adminLevel ?level ; rdfs:label ?label .
+  OPTIONAL { ?place mg:pcode ?pcode }
+  OPTIONAL { ?place schema:containedInPlace ?parent . ?parent mg:adminLevel ?parentLevel ; rdfs:label ?parentLabel .
+             OPTIONAL { ?parent mg:pcode ?parentPcode } }
+  OPTIONAL { ?place schema:containedInPlace* ?c . ?c mg:adminLevel 0 ; mg:iso3166 ?country }
+} ORDER BY ?earliest ?incident"""
+
+VICTIMS = """
+SELECT ?incident ?outcome ?sex ?age WHERE {
+  ?v a mg:Victim ; mg:incident ?incident ; mg:outcome/skos:notation ?outcome .
+  OPTIONAL { ?v mg:sex/skos:notation ?sex } OPTIONAL { ?v mg:ageBand/skos:notation ?age }
+}"""
+
+
+@dataclass
+class Incident:
+    iri: str
+    date: str
+    earliest: str
+    latest: str
+    month: str | None
+    device: str
+    killed: int
+    injured: int
+    country: str
+    adm1: tuple[str, str]
+    adm2: tuple[str, str]
+    source: str
+    sources: set[str] = field(default_factory=set)
+
+
+def _iso3(alpha2: str | None) -> str:
+    country = pycountry.countries.get(alpha_2=alpha2) if alpha2 else None
+    return country.alpha_3 if country else ""
+
+
+def read_incidents(store: Store) -> list[Incident]:
+    """Every incident with its date, areas and counts (one entry per incident)."""
+    prefixes = sparql_prefixes() + "PREFIX schema: <http://schema.org/>\n"
+    found: dict[str, Incident] = {}
+    for row in store.query(prefixes + INCIDENTS):  # type: ignore[union-attr]
+        def get(name: str, row: Any = row) -> str:
+            term = row[name]
+            return "" if term is None else str(term.value)
+
+        iri = get("incident")
+        if iri in found:
+            if get("source"):
+                found[iri].sources.add(get("source"))
+            continue
+        year, month, day = get("year")[:4], get("month")[-2:], get("day")[-2:]
+        if year:
+            date = "-".join(part for part in (year, month, day) if part)
+        elif month and day:
+            date = f"--{month}-{day}"
+        else:
+            date = ""
+        level, place = get("level"), (get("pcode"), get("label"))
+        parent = (get("parentPcode"), get("parentLabel"))
+        adm1, adm2 = (place, ("", "")) if level == "1" else (parent, place) if level == "2" else (("", ""), ("", ""))
+        found[iri] = Incident(iri, date, get("earliest"), get("latest"), f"{year}-{month}" if year and month else None,
+                              get("device"), int(get("killed")), int(get("injured")), _iso3(get("country")),
+                              adm1, adm2, get("source"), {get("source")} - {""})
+    return list(found.values())
+
+
+def incidents_csv(incidents: list[Incident]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([name for name, _tag in INCIDENT_COLUMNS])
+    writer.writerow([tag for _name, tag in INCIDENT_COLUMNS])
+    for i in incidents:
+        writer.writerow([i.iri, i.date, i.earliest, i.latest, i.country, i.adm1[0], i.adm1[1], i.adm2[0], i.adm2[1],
+                         i.device, i.killed, i.injured, " ".join(sorted(i.sources))])
+    return out.getvalue()
+
+
+def aggregates_csv(incidents: list[Incident], store: Store) -> tuple[str, int]:
+    """The per admin-1 and month table, and how many cells it suppressed."""
+    by_incident: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in store.query(sparql_prefixes() + VICTIMS):  # type: ignore[union-attr]
+        counts = by_incident[row["incident"].value]
+        if row["sex"] is not None and row["sex"].value in ("female", "male"):
+            counts["f" if row["sex"].value == "female" else "m"] += 1
+        if row["age"] is not None and row["age"].value == "child":
+            counts["children"] += 1
+    cells: dict[tuple[str, str, str, str], Counter[str]] = defaultdict(Counter)
+    for i in incidents:
+        if i.month is None or not i.adm1[0]:
+            continue
+        cell = cells[(i.country, i.adm1[0], i.adm1[1], i.month)]
+        cell["killed"] += i.killed
+        cell["injured"] += i.injured
+        cell.update(by_incident.get(i.iri, Counter()))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([name for name, _tag in AGGREGATE_COLUMNS])
+    writer.writerow([tag for _name, tag in AGGREGATE_COLUMNS])
+    suppressed_total = 0
+    for (country, pcode, name, month), counts in sorted(cells.items()):
+        breakdown, suppressed = [], []
+        for key in ("f", "m", "children"):
+            value = counts[key]
+            if 0 < value < SMALL_CELL:
+                breakdown.append("")
+                suppressed.append(f"#affected+{key}")
+            else:
+                breakdown.append(str(value))
+        suppressed_total += len(suppressed)
+        writer.writerow([country, pcode, name, month, counts["killed"], counts["injured"], *breakdown,
+                         " ".join(suppressed)])
+    return out.getvalue(), suppressed_total
+
+
+def hdx_metadata(incidents: list[Incident], *, base: str, suppressed: int) -> dict[str, Any]:
+    """The HDX (CKAN) dataset fields for the export."""
+    earliest = min((i.earliest for i in incidents), default="")
+    latest = max((i.latest for i in incidents), default="")
+    countries = sorted({i.country.lower() for i in incidents if i.country})
+    return {
+        "name": "minegraph-landmine-erw-incidents",
+        "title": "Landmine and ERW incidents, as reported by their sources (minegraph)",
+        "notes": ("Incidents caused by landmines and explosive remnants of war, each with the statements that "
+                  "report it (who said it, where, with the exact quote), from minegraph's linked open data. "
+                  f"Every incident is citable by its URI under {base}id/incident/."),
+        "license_id": "cc-by",
+        "license_title": "Creative Commons Attribution 4.0 International (CC BY 4.0)",
+        "dataset_source": "minegraph, from news reports, official statements and casualty data sets (see #meta+source)",
+        "methodology": "Other",
+        "methodology_other": ("Curated records and tabular sources are mapped to RDF and validated against SHACL "
+                              "shapes; counts are as the sources reported them."),
+        "caveats": (f"Breakdown cells (#affected+f, #affected+m, #affected+children) of fewer than {SMALL_CELL} "
+                    "people are suppressed in aggregates.csv (left empty and named in #meta+suppressed); totals "
+                    "are not, because every incident is published with its counts. Victims are never named. "
+                    "Aggregates count only incidents whose year and month are known."),
+        "dataset_date": f"[{earliest}T00:00:00 TO {latest}T23:59:59]" if earliest else "",
+        "groups": [{"name": code} for code in countries],
+        "tags": [{"name": name} for name in ("landmines", "explosive remnants of war", "casualties", "hxl")],
+        "data_update_frequency": "-2",
+        "data_update_frequency_note": "as needed: exported again after every build or release",
+        "resources": [
+            {"name": "incidents.csv", "format": "CSV", "description": "One row per incident (HXL)."},
+            {"name": "aggregates.csv", "format": "CSV",
+             "description": "Casualties per admin-1 area and month (HXL); small cells suppressed."},
+        ],
+        "minegraph": {"incidents": len(incidents), "suppressed_cells": suppressed, "small_cell": SMALL_CELL},
+    }
+
+
+def export(store: Store, directory: Path, *, base: str) -> dict[str, Path]:
+    """Write incidents.csv, aggregates.csv and hdx-metadata.json into ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    incidents = read_incidents(store)
+    aggregates, suppressed = aggregates_csv(incidents, store)
+    files = {
+        "incidents": directory / "incidents.csv",
+        "aggregates": directory / "aggregates.csv",
+        "metadata": directory / "hdx-metadata.json",
+    }
+    files["incidents"].write_text(incidents_csv(incidents), encoding="utf-8")
+    files["aggregates"].write_text(aggregates, encoding="utf-8")
+    files["metadata"].write_text(json.dumps(hdx_metadata(incidents, base=base, suppressed=suppressed), indent=2,
+                                            ensure_ascii=False) + "\n", encoding="utf-8")
+    return files

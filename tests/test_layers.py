@@ -1,0 +1,40 @@
+"""The layers of docs/architecture.md hold: import-linter's contracts (pyproject.toml) are kept.
+
+cli on top; web and ingest beside each other, neither importing the other; then publish, store and core; and no
+import cycle among the modules of any package.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def lint_imports() -> subprocess.CompletedProcess[str]:
+    command = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or "lint-imports"
+    return subprocess.run([command, "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          check=False)
+
+
+def test_the_import_contracts_are_kept() -> None:
+    result = lint_imports()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_a_forbidden_import_breaks_the_contract(tmp_path: Path) -> None:
+    """The check can fail: a copy of the package where web imports ingest breaks the layers contract."""
+    copy = tmp_path / "repo"
+    shutil.copytree(ROOT / "src", copy / "src", ignore=shutil.ignore_patterns("__pycache__", "ontology", "shapes"))
+    shutil.copy(ROOT / "pyproject.toml", copy / "pyproject.toml")
+    with (copy / "src" / "minegraph" / "web" / "ops.py").open("a", encoding="utf-8") as handle:
+        handle.write("\nfrom minegraph.ingest import build  # noqa: E402,F401\n")
+    command = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or "lint-imports"
+    result = subprocess.run([command, "--no-cache"], cwd=copy, capture_output=True, text=True, timeout=300,
+                            check=False, env={"PYTHONPATH": str(copy / "src"), "PATH": str(Path(sys.executable).parent)})
+    assert result.returncode != 0
+    assert "minegraph.web.ops -> minegraph.ingest.build" in result.stdout
