@@ -321,12 +321,13 @@ def places_review(data_dir: Path | None) -> None:
 def _register_commands() -> None:
     """Commands that live in their own modules: serving, releases and tombstones, the document cache, ingest."""
     from minegraph.cli.ingest import ingest, withdraw_source
+    from minegraph.cli.redact import redact
     from minegraph.cli.release import COMMANDS as release_commands
     from minegraph.cli.render import COMMANDS as render_commands
     from minegraph.cli.serve import serve
     from minegraph.cli.token import token
 
-    for command in (serve, *release_commands, *render_commands, ingest, withdraw_source, token):
+    for command in (serve, *release_commands, *render_commands, ingest, withdraw_source, token, redact):
         main.add_command(command)
 
 

@@ -19,13 +19,16 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
 import pycountry
+from pydantic import BeforeValidator, Field
 from rdflib import URIRef
 
 from minegraph.core.errors import InputError
+from minegraph.core.schema import Code, Id, Schema, Text, check
 from minegraph.core.vocab import PLACES_SOURCE, mint_key, thing_iri
-from minegraph.core.yamlio import Fields, id_of, load_yaml, section, unique
+from minegraph.core.yamlio import load_yaml, unique
 
 
 @dataclass(frozen=True)
@@ -243,29 +246,56 @@ def _overlay(gazetteer: Gazetteer, curated: tuple[Place, ...]) -> None:
             gazetteer.add(replace(place, parent=gazetteer.aliases[place.parent]))
 
 
+class PointSchema(Schema):
+    what = "a point"
+    lat: float = Field(description="Latitude (WGS 84, decimal degrees).")
+    lon: float = Field(description="Longitude (WGS 84, decimal degrees).")
+    precision_m: int | None = Field(None, description="How rough the point is, in metres.")
+
+
+def _names(value: Any) -> Any:
+    """``names: {az: Ağdam rayonu, en: [Aghdam, Agdam]}``: one name or a list of names per language."""
+    if isinstance(value, dict):
+        return {lang: [names] if isinstance(names, str) else names for lang, names in value.items()}
+    return value
+
+
+class PlaceSchema(Schema):
+    what = "a place"
+    id: Id
+    label: Text
+    level: int = Field(description="Admin level: 0 country, 1 region/district (admin-1), 2 ...")
+    names: Annotated[dict[str, list[Text]], BeforeValidator(_names)] = Field(default_factory=dict)
+    parent: Id | None = Field(None, description="The id of the enclosing place in this file.")
+    pcode: Text | None = None
+    iso3166: Text | None = None
+    geonames: Code | None = None
+    wikidata: Text | None = None
+    point: PointSchema | None = Field(None, description="A representative point of the area, not of an incident.")
+
+
+class PlacesFile(Schema):
+    """``data/places.yaml``: the curated gazetteer."""
+
+    places: list[PlaceSchema]
+
+
 def read_places(path: Path) -> tuple[Place, ...]:
     file = str(path)
-    places = []
-    for index, item in enumerate(section(load_yaml(path), "places", file)):
-        f = Fields(item, file, f"places[{id_of(item, index)}]")
-        point = f.get("point", dict)
-        names: dict[str, tuple[str, ...]] = {}
-        for lang, value in (f.get("names", dict) or {}).items():
-            names[str(lang)] = tuple(value) if isinstance(value, list) else (str(value),)
-        places.append(Place(
-            id=f.ident(), label=f.text("label", required=True) or "", level=f.get("level", int, required=True),
-            names=names, parent=f.get("parent", str), pcode=f.text("pcode"), iso3166=f.text("iso3166"),
-            geonames=str(f.get("geonames", (str, int))) if f.data.get("geonames") is not None else None,
-            wikidata=f.text("wikidata"),
-            point=Point(float(point["lat"]), float(point["lon"]), point.get("precision_m")) if point else None,
-        ))
+    data = load_yaml(path)
+    places = tuple(
+        Place(id=p.id, label=p.label, level=p.level, names={lang: tuple(n) for lang, n in p.names.items()},
+              parent=p.parent, pcode=p.pcode, iso3166=p.iso3166, geonames=p.geonames, wikidata=p.wikidata,
+              point=Point(p.point.lat, p.point.lon, p.point.precision_m) if p.point else None)
+        for p in check(PlacesFile, data, file=file, records={"places": "list"}).places
+    )
     unique([p.id for p in places], file, "places")
     known = {p.id for p in places}
     for place in places:
         if place.parent is not None and place.parent not in known:
             raise InputError("names no place of this file", file=file, record=f"places[{place.id}]",
                              field="parent", value=place.parent)
-    return tuple(places)
+    return places
 
 
 def pcode_place_iri(base: str, pcode: str) -> URIRef:

@@ -87,7 +87,6 @@ def map_source(records: SourceRecords, base: str, places: dict[str, URIRef]) -> 
 
     local = {i.id: key("incident", i.id) for i in records.incidents}
     local |= {v.id: key("victim", v.id) for i in records.incidents for v in i.victims}
-    notices: list[str] = []
     for statement in records.statements:
         node = key("statement", statement.id)
         index.add(node, file, f"statements[{statement.id}]")
@@ -100,13 +99,10 @@ def map_source(records: SourceRecords, base: str, places: dict[str, URIRef]) -> 
             victim_node = local[victim.id]
             index.add(victim_node, file, f"incidents[{incident.id}].victims[{victim.id}]")
             _map_victim(g, victim_node, victim, node)
-            if victim.dropped_fields:
-                notices.append(f"{file}: incidents[{incident.id}].victims[{victim.id}]: identifying fields "
-                               f"not published: {', '.join(victim.dropped_fields)}")
     for statement in records.statements:
         for target in statement.supports:
             g.add((local[target], MG.supportedBy, key("statement", statement.id)))
-    return Mapped(source_graph_iri(base, source.id), g, index, source.redact, notices)
+    return Mapped(source_graph_iri(base, source.id), g, index, source.redact)
 
 
 def _map_statement(g: Graph, node: URIRef, s: Statement, doc: URIRef, base: str, local: dict[str, URIRef],

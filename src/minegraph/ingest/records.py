@@ -2,24 +2,33 @@
 
 A source file (``data/sources/*.yaml``) holds one source document and what we read from it: its
 statements (each with exact quotes) and the incidents and victims they support. Places and agents are
-shared (``data/places.yaml``, ``data/agents.yaml``). Every problem is reported as an
-:class:`~minegraph.core.errors.InputError` naming file, record and field.
+shared (``data/places.yaml``, ``data/agents.yaml``). A file is first checked against its schema
+(:mod:`minegraph.ingest.schema`), then for what a schema cannot say: the kept text's hash, the strings listed for
+redaction (:mod:`minegraph.core.redaction`), quotes verbatim in the text, ids, references. Every problem is reported
+as an :class:`~minegraph.core.errors.InputError` naming file, record and field.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any
 
-from minegraph.core.errors import InputError, UnreadableInput
-from minegraph.core.yamlio import Fields, id_of, load_yaml, section, unique
-
-T = TypeVar("T")
-
-STATEMENT_KINDS = ("incident-report", "aggregate-claim", "responsibility-claim", "victim-profile-claim")
+from minegraph.core.errors import InputError
+from minegraph.core.redaction import Register
+from minegraph.core.schema import check, locate
+from minegraph.core.yamlio import load_yaml, unique
+from minegraph.ingest.schema import (
+    RECORDS,
+    AgentsFile,
+    IncidentSchema,
+    SourceFile,
+    SourceSchema,
+    StatementSchema,
+)
 
 
 @dataclass(frozen=True)
@@ -37,13 +46,17 @@ class SourceDocument:
     publisher: str
     language: str
     text_path: Path
+    #: SHA-256 of the text as the source published it (what the RDF publishes)
     sha256: str
     retrieved: dt.date
     title_note: str | None = None
     issued: dt.date | None = None
     url: str | None = None
     licence: str | None = None
+    #: the register: digests of the strings of the text that identify a person (:mod:`minegraph.core.redaction`)
     redact: tuple[str, ...] = ()
+    #: SHA-256 of the kept text (redacted strings masked), when it differs from the published one
+    kept_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,8 +101,6 @@ class Victim:
     age_band: str | None = None
     activity: str | None = None
     note: str | None = None
-    #: identifying fields that were present in the record and dropped on reading (never published)
-    dropped_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,131 +137,131 @@ class Agent:
 
 
 def read_source(path: Path) -> SourceRecords:
-    """Read and check one source file: structure, the text's hash, and every quote against the text."""
+    """Read and check one source file: its schema, the kept text's hash, the register, every quote against the
+    text, ids and the references between records."""
     file = str(path)
     data = load_yaml(path)
-    if not isinstance(data, dict):
-        raise UnreadableInput("expected a YAML mapping with `source:`, `statements:` and `incidents:`", file=file)
-    source = _read_source_document(Fields(data.get("source"), file, "source"), path)
-    text = _read_text(source, file)
-    statements = tuple(
-        _read_statement(Fields(item, file, f"statements[{id_of(item, index)}]"), text)
-        for index, item in enumerate(section(data, "statements", file))
-    )
-    incidents = tuple(
-        _read_incident(Fields(item, file, f"incidents[{id_of(item, index)}]"))
-        for index, item in enumerate(section(data, "incidents", file, required=False))
-    )
+    model = check(SourceFile, data, file=file, records=RECORDS)
+    text_path = (path.parent / model.source.text).resolve()
+    try:
+        raw = text_path.read_bytes()
+    except OSError as error:
+        raise InputError(f"the source text cannot be read: {error.strerror}", file=file, record="source",
+                         field="text", value=str(text_path)) from error
+    return source_records(model, data, path, raw, path.read_text(encoding="utf-8"))
+
+
+def source_records(model: SourceFile, data: dict[str, Any], path: Path, kept: bytes, file_text: str) -> SourceRecords:
+    """The checks of a record file that are not schema checks, and its records.
+
+    ``model`` is ``data`` (the parsed file, whose text is ``file_text``) validated; ``kept`` the bytes of its kept
+    text. ``minegraph redact`` calls this on a file and a text it is about to write.
+    """
+    file = str(path)
+    text = _kept_text(model.source, kept, file)
+    register = Register.of(model.source.redact)
+    if register.contains(text):
+        raise InputError("the kept text still contains a string listed for redaction: run `minegraph redact FILE`",
+                         file=file, record="source", field="text")
+    _check_no_listed_string(register, data, file_text, file)
+    source = _source_document(model.source, path)
+    statements = tuple(_statement(s, text, file) for s in model.statements)
+    incidents = tuple(_incident(i) for i in model.incidents)
     unique([s.id for s in statements], file, "statements")
     unique([i.id for i in incidents], file, "incidents")
     unique([v.id for i in incidents for v in i.victims], file, "victims")
     known = {i.id for i in incidents} | {v.id for i in incidents for v in i.victims}
     for statement in statements:
         for name, targets in (("supports", statement.supports), ("about", statement.about)):
-            for target in targets:
+            for index, target in enumerate(targets):
                 if target not in known:
                     raise InputError("names no incident or victim of this file", file=file,
-                                     record=f"statements[{statement.id}]", field=name, value=target)
+                                     record=f"statements[{statement.id}]", field=f"{name}[{index}]", value=target)
     return SourceRecords(path=path, source=source, statements=statements, incidents=incidents)
 
 
-def _read_source_document(f: Fields, path: Path) -> SourceDocument:
-    text_name = f.text("text", required=True)
-    assert text_name is not None
-    sha = f.text("sha256", required=True)
-    return SourceDocument(
-        id=f.ident(), title=f.text("title", required=True) or "", type=f.text("type", required=True) or "",
-        publisher=f.ident("publisher"), language=f.text("language", required=True) or "",
-        text_path=(path.parent / text_name).resolve(), sha256=(sha or "").lower(),
-        retrieved=f.date("retrieved", required=True) or dt.date.min, title_note=f.text("title_note"),
-        issued=f.date("issued"), url=f.text("url"), licence=f.text("licence"),
-        redact=tuple(f.get("redact", list) or ()),
-    )
-
-
-def _read_text(source: SourceDocument, file: str) -> str:
-    try:
-        raw = source.text_path.read_bytes()
-    except OSError as error:
-        raise InputError(f"the source text cannot be read: {error.strerror}", file=file, record="source",
-                         field="text", value=str(source.text_path)) from error
-    digest = hashlib.sha256(raw).hexdigest()
-    if digest != source.sha256:
+def _kept_text(source: SourceSchema, kept: bytes, file: str) -> str:
+    """The kept text, checked against ``kept_sha256`` (when there is one) or ``sha256``."""
+    digest = hashlib.sha256(kept).hexdigest()
+    if source.kept_sha256 is not None and digest != source.kept_sha256.lower():
+        if digest == source.sha256.lower():
+            raise InputError("the kept text is the original one, with nothing masked: run `minegraph redact FILE`",
+                             file=file, record="source", field="kept_sha256")
+        raise InputError(f"does not match the kept text's SHA-256 {digest}: the text changed or the hash is wrong",
+                         file=file, record="source", field="kept_sha256", value=source.kept_sha256)
+    if source.kept_sha256 is None and digest != source.sha256.lower():
         raise InputError(f"does not match the text's SHA-256 {digest}: the text changed or the hash is wrong",
                          file=file, record="source", field="sha256", value=source.sha256)
     try:
-        return raw.decode("utf-8")
+        return kept.decode("utf-8")
     except UnicodeDecodeError as error:
         raise InputError("the source text is not UTF-8", file=file, record="source", field="text") from error
 
 
-def _read_statement(f: Fields, text: str) -> Statement:
-    kind = f.text("kind", required=True)
-    if kind not in STATEMENT_KINDS:
-        raise f.error("kind", f"must be one of {', '.join(STATEMENT_KINDS)}", kind)
+def _check_no_listed_string(register: Register, data: dict[str, Any], file_text: str, file: str) -> None:
+    """No string listed for redaction anywhere in the record file: not in a value, not in a comment."""
+    if not register or not register.contains(file_text):
+        return
+    for loc, value in _strings(data, ()):
+        if register.contains(value):
+            record, field = locate(loc, data, RECORDS)
+            raise InputError("contains a string listed for redaction (it identifies a person): remove it; quote "
+                             "the parts of the text around a name", file=file, record=record, field=field)
+    raise InputError("a comment or key of the file contains a string listed for redaction (it identifies a person):"
+                     " remove it", file=file)
+
+
+def _strings(node: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    if isinstance(node, str):
+        yield loc, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(value, (*loc, str(key)))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _strings(value, (*loc, index))
+
+
+def _source_document(s: SourceSchema, path: Path) -> SourceDocument:
+    return SourceDocument(
+        id=s.id, title=s.title, type=s.type, publisher=s.publisher, language=s.language,
+        text_path=(path.parent / s.text).resolve(), sha256=s.sha256.lower(), retrieved=s.retrieved,
+        title_note=s.title_note, issued=s.issued, url=s.url, licence=s.licence, redact=tuple(s.redact),
+        kept_sha256=s.kept_sha256.lower() if s.kept_sha256 else None,
+    )
+
+
+def _statement(s: StatementSchema, text: str, file: str) -> Statement:
     quotes = []
-    for exact in f.get("quotes", list, required=True):
-        if not isinstance(exact, str) or not exact.strip():
-            raise f.error("quotes", "a quote must be non-empty text", exact)
+    for index, exact in enumerate(s.quotes):
         start = text.find(exact)
         if start < 0:
-            raise f.error("quotes", "is not a verbatim part of the source text", exact)
+            raise InputError("is not a verbatim part of the source text", file=file, record=f"statements[{s.id}]",
+                             field=f"quotes[{index}]", value=exact)
         quotes.append(Quote(exact=exact, start=start, end=start + len(exact)))
-    if not quotes:
-        raise f.error("quotes", "needs at least one quote")
-    period_start = f.get("period_start", (str, int))
-    period_end = f.get("period_end", (str, int))
     return Statement(
-        id=f.ident(), kind=kind, label=f.text("label", required=True) or "", speaker=f.ident("speaker"),
-        speech=f.text("speech") or "direct", quotes=tuple(quotes), supports=f.ids("supports"),
-        about=f.ids("about"), date=f.date("date"), count=f.get("count", int),
-        period_start=str(period_start) if period_start is not None else None,
-        period_end=str(period_end) if period_end is not None else None,
-        area=f.get("area", str), area_note=f.text("area_note"), outcomes=f.ids("outcomes"),
-        devices=f.ids("devices"), alleged_responsible=f.get("alleged_responsible", str),
-        includes_children=f.get("includes_children", bool),
+        id=s.id, kind=s.kind, label=s.label, speaker=s.speaker, speech=s.speech, quotes=tuple(quotes),
+        supports=tuple(s.supports), about=tuple(s.about), date=s.date, count=s.count, period_start=s.period_start,
+        period_end=s.period_end, area=s.area, area_note=s.area_note, outcomes=tuple(s.outcomes),
+        devices=tuple(s.devices), alleged_responsible=s.alleged_responsible, includes_children=s.includes_children,
     )
 
 
-def _read_incident(f: Fields) -> Incident:
-    date = Fields(f.get("date", dict, required=True), f.file, f.record)
-    incident_date = IncidentDate(
-        earliest=date.date("earliest", required=True) or dt.date.min,
-        latest=date.date("latest", required=True) or dt.date.min,
-        reported=date.text("reported"), year=date.get("year", int), month=date.get("month", int),
-        day=date.get("day", int), note=date.text("note"),
-    )
-    victims = tuple(
-        _read_victim(Fields(item, f.file, f"{f.record}.victims[{id_of(item, index)}]"))
-        for index, item in enumerate(f.get("victims", list) or [])
-    )
+def _incident(i: IncidentSchema) -> Incident:
+    d = i.date
     return Incident(
-        id=f.ident(), label=f.text("label", required=True) or "", date=incident_date,
-        place=f.ident("place"), device=f.text("device") or "unknown", killed=f.get("killed", int, required=True),
-        injured=f.get("injured", int, required=True), context=f.text("context"), note=f.text("note"),
-        victims=victims,
-    )
-
-
-#: Fields a victim record may carry that identify a person: never mapped to public data.
-IDENTIFYING_FIELDS = ("name", "names", "birth_date", "birth_year", "address", "phone", "email", "restricted")
-
-
-def _read_victim(f: Fields) -> Victim:
-    return Victim(
-        id=f.ident(), outcome=f.text("outcome", required=True) or "", status=f.text("status") or "unknown",
-        sex=f.text("sex"), age_band=f.text("age_band"), activity=f.text("activity"), note=f.text("note"),
-        dropped_fields=tuple(name for name in IDENTIFYING_FIELDS if name in f.data),
+        id=i.id, label=i.label, place=i.place, device=i.device, killed=i.killed, injured=i.injured,
+        context=i.context, note=i.note,
+        date=IncidentDate(earliest=d.earliest, latest=d.latest, reported=d.reported, year=d.year, month=d.month,
+                          day=d.day, note=d.note),
+        victims=tuple(Victim(id=v.id, outcome=v.outcome, status=v.status, sex=v.sex, age_band=v.age_band,
+                             activity=v.activity, note=v.note) for v in i.victims),
     )
 
 
 def read_agents(path: Path) -> tuple[Agent, ...]:
     file = str(path)
-    agents = []
-    for index, item in enumerate(section(load_yaml(path), "agents", file)):
-        f = Fields(item, file, f"agents[{id_of(item, index)}]")
-        agents.append(Agent(id=f.ident(), label=f.text("label", required=True) or "",
-                            description=f.text("description"), homepage=f.text("homepage"),
-                            wikidata=f.text("wikidata")))
+    agents = tuple(Agent(id=a.id, label=a.label, description=a.description, homepage=a.homepage, wikidata=a.wikidata)
+                   for a in check(AgentsFile, load_yaml(path), file=file, records={"agents": "list"}).agents)
     unique([a.id for a in agents], file, "agents")
-    return tuple(agents)
+    return agents

@@ -15,9 +15,10 @@ from pyoxigraph import RdfFormat, parse
 
 from minegraph.core.errors import InputError, UnreadableInput
 from minegraph.core.ntriples import NTriplesGraph
-from minegraph.core.yamlio import Fields as _Fields
+from minegraph.core.schema import check
 from minegraph.core.yamlio import load_yaml
 from minegraph.ingest.emit import Publisher, SourceMeta
+from minegraph.ingest.schema import MetaFile
 from minegraph.ingest.table import decode
 
 RDF_EXTENSIONS = {".ttl": RdfFormat.TURTLE, ".jsonld": RdfFormat.JSON_LD, ".nq": RdfFormat.N_QUADS,
@@ -38,23 +39,17 @@ def load_meta(path: Path, *, fallback_id: str | None = None, today: dt.date | No
     """Read a source meta file (YAML): id, title, publisher (an agent id or a mapping), dates, licence."""
     file = str(path)
     data = load_yaml(path)
-    f = _Fields(data.get("source", data) if isinstance(data, dict) else data, file, "source")
-    ident = f.text("id") or fallback_id
+    nested = isinstance(data, dict) and isinstance(data.get("source"), dict)
+    meta = check(MetaFile, data["source"] if nested else data, file=file, records={"publisher": "one"})
+    ident = meta.id or fallback_id
     if not ident:
-        raise f.error("id", "is required")
-    publisher_data = f.get("publisher", (str, dict), required=True)
-    if isinstance(publisher_data, dict):
-        p = _Fields(publisher_data, file, "source.publisher")
-        publisher: Publisher | str = Publisher(p.ident(), p.text("label", required=True) or "",
-                                               p.text("description"), p.text("homepage"), p.text("wikidata"))
-    else:
-        publisher = publisher_data
-    notes = f.get("notes", list) or []
+        raise InputError("is required", file=file, record="source", field="id")
+    p = meta.publisher
+    publisher = p if isinstance(p, str) else Publisher(p.id, p.label, p.description, p.homepage, p.wikidata)
     return SourceMeta(
-        id=ident, title=f.text("title", required=True) or "", publisher=publisher,
-        retrieved=f.date("retrieved") or today or dt.date.today(), language=f.text("language") or "en",
-        type=f.text("type") or "dataset", issued=f.date("issued"), url=f.text("url"), licence=f.text("licence"),
-        notes=tuple(str(n) for n in notes),
+        id=ident, title=meta.title, publisher=publisher, retrieved=meta.retrieved or today or dt.date.today(),
+        language=meta.language, type=meta.type, issued=meta.issued, url=meta.url, licence=meta.licence,
+        notes=tuple(meta.notes),
     )
 
 

@@ -12,10 +12,11 @@ import functools
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from minegraph.core.errors import InputError
+from minegraph.core.schema import check
 from minegraph.core.yamlio import load_yaml
+from minegraph.ingest.schema import MAPPING_RECORDS, MappingFile
 
 #: record fields that take a concept, and their concept scheme
 CONCEPT_FIELDS = {
@@ -113,46 +114,16 @@ def find_mapping(name: str, data_dir: Path) -> Path:
 
 def load_mapping(path: Path) -> MappingSpec:
     """Read and check a mapping file."""
-    file = str(path)
-    data = load_yaml(path)
-    if not isinstance(data, dict):
-        raise InputError("a mapping file is a YAML mapping", file=file)
-
-    def need(container: dict[str, Any], key: str, where: str) -> Any:
-        if container.get(key) in (None, ""):
-            raise InputError("is required", file=file, record=where, field=key)
-        return container[key]
-
-    if data.get("row", "victim") != "victim":
-        raise InputError("only `row: victim` tables are supported by mapping files (HXL incident tables are "
-                         "read without one)", file=file, field="row", value=data.get("row"))
-    country = need(data, "country", "mapping")
-    places = tuple(
-        PlaceLevel(level=int(need(p, "level", f"places[{i}]")), code=need(p, "code", f"places[{i}]"),
-                   name=need(p, "name", f"places[{i}]"), digits=int(p.get("digits", 0)),
-                   pcode=need(p, "pcode", f"places[{i}]"), identifier=p.get("identifier"))
-        for i, p in enumerate(need(data, "places", "mapping"))
-    )
-    date = need(data, "date", "mapping")
-    fields: dict[str, ConceptField] = {}
-    for name, spec in (data.get("fields") or {}).items():
-        if name not in CONCEPT_FIELDS:
-            raise InputError(f"unknown field; known: {', '.join(CONCEPT_FIELDS)}", file=file, record="fields",
-                             field=name)
-        values = {normalise(str(k)): str(v) for k, v in (spec.get("values") or {}).items()}
-        fields[name] = ConceptField(name, CONCEPT_FIELDS[name], spec.get("column"), values, spec.get("default"))
-    for required in ("outcome",):
-        if required not in fields:
-            raise InputError("is required", file=file, record="fields", field=required)
-    meta = data.get("meta")
+    m = check(MappingFile, load_yaml(path), file=str(path), records=MAPPING_RECORDS)
+    fields = {name: ConceptField(name, CONCEPT_FIELDS[name], spec.column,
+                                 {normalise(k): v for k, v in spec.values.items()}, spec.default)
+              for name in CONCEPT_FIELDS if (spec := getattr(m.fields, name)) is not None}
+    c = m.country
     return MappingSpec(
-        name=str(data.get("name") or path.stem), path=path, row="victim",
-        identity=tuple(need(data, "identity", "mapping")),
-        drop={str(k): str(v) for k, v in (data.get("drop") or {}).items()},
-        ignore=tuple(data.get("ignore") or ()),
-        country=Country(need(country, "id", "country"), need(country, "label", "country"),
-                        country.get("iso3166"), country.get("wikidata")),
-        places=places, year=need(date, "year", "date"), month=date.get("month"), fields=fields,
-        meta=(path.parent / meta) if meta else None, encoding=str(data.get("encoding") or "utf-8"),
-        label_language=str(data.get("label_language") or "es"),
+        name=m.name or path.stem, path=path, row="victim", identity=tuple(m.identity), drop=dict(m.drop),
+        ignore=tuple(m.ignore), country=Country(c.id, c.label, c.iso3166, c.wikidata),
+        places=tuple(PlaceLevel(level=p.level, code=p.code, name=p.name, digits=p.digits, pcode=p.pcode,
+                                identifier=p.identifier) for p in m.places),
+        year=m.date.year, month=m.date.month, fields=fields, meta=(path.parent / m.meta) if m.meta else None,
+        encoding=m.encoding, label_language=m.label_language,
     )
