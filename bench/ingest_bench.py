@@ -41,7 +41,7 @@ def synthetic(path: Path, n: int, template: Path) -> Path:
 
 def timed_ingest(path: Path, store: Path) -> dict[str, float]:
     from minegraph.core.settings import Settings
-    from minegraph.ingest.build import ingest
+    from minegraph.ingest.run import ingest
 
     marks: list[tuple[str, float]] = [("start", time.perf_counter())]
 

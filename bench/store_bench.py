@@ -102,7 +102,7 @@ def _encode(query: str) -> str:
 
 def run(backend: str, csv_path: Path, work: Path, repeat: int, seconds: float = 10.0) -> dict[str, Any]:
     from minegraph.core.settings import Settings
-    from minegraph.ingest.build import ingest
+    from minegraph.ingest.run import ingest
     from minegraph.publish.describe import statement_predicates
     from minegraph.publish.documents import description, thing_target
     from minegraph.store import open_configured

@@ -19,14 +19,14 @@ from flask.testing import FlaskClient
 
 from minegraph.core.settings import Settings
 from minegraph.publish import doccache
-from minegraph.store import generations
 from minegraph.publish.doccache import DocumentCache
+from minegraph.store import generations
 from minegraph.store.generations import documents_dir
 from minegraph.store.locks import StoreLocks
 from tests.conftest import BASE, DATA
 
 KEEP, DROP, GONE = "k318zecnq29", "j044rzcgyy3", "78ft77tf9p2"
-VICTIM = "b7sdn3xc8s9"
+VICTIM = "x2j252khg5g"  # a victim of KEEP (DROP's victims leave with it)
 EXTENSIONS = ("ttl", "jsonld", "nt", "rdf", "html")
 
 
@@ -134,13 +134,13 @@ def _eventually(check: Callable[[], bool], seconds: float = 30) -> None:
 
 
 def test_command_line_writers_repoint_too(tmp_path: Path) -> None:
-    from minegraph.store.exclusive import exclusive
+    from minegraph.core.ntriples import NTriplesGraph
+    from minegraph.store.door import ChangeSet, write
 
     settings = Settings(store=tmp_path / "store")
     locks = StoreLocks(settings.store)
     before = locks.point_documents()
-    with exclusive(settings):
-        pass
+    write(settings, ChangeSet({"http://example.org/g": NTriplesGraph(["<http://a> <http://b> <http://c> .\n"])}))
     assert generations.current_generation(locks.documents) == before + 1 == locks.generation()
 
 
@@ -330,7 +330,6 @@ def test_render_skips_retired_things(world: World) -> None:
     result = CliRunner().invoke(main, ["render", "--store", str(world.settings.store), "--kind", "incident",
                                        "--format", "ttl", "-q"])
     assert result.exit_code == 0, result.output
-    assert "2 retired" in result.output
     assert not world.current(f"doc/incident/{GONE}.ttl").exists()
     assert not world.current(f"doc/incident/{DROP}.ttl").exists()
     assert world.current(f"doc/incident/{KEEP}.ttl").exists()

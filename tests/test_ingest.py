@@ -10,7 +10,7 @@ from pyoxigraph import RdfFormat
 
 from minegraph.core.errors import InputError, UnreadableInput
 from minegraph.core.settings import Settings
-from minegraph.ingest.build import ingest, withdraw_source
+from minegraph.ingest.run import ingest, withdraw_source
 from minegraph.store.embedded import EmbeddedStore
 from tests.conftest import BASE, DATA, SEED_SOURCE
 
@@ -110,7 +110,7 @@ def test_a_corrected_file_keeps_every_key_that_still_applies(settings: Settings,
 def test_withdraw_source_removes_the_graph_and_leaves_tombstones(settings: Settings) -> None:
     [result] = ingest([str(SAMPLE)], settings, mapping="colombia-victims")
     count = withdraw_source("colombia-oacp-victims-map-muse", settings, "test withdrawal")
-    assert count == 402  # 200 incidents, 200 victims, the source document and its statement
+    assert count == 403  # 200 incidents, 200 victims, the source document, its statement, its publisher
     assert query(settings, "SELECT ?i WHERE { ?i a mg:Incident }") == []
     store = EmbeddedStore(settings.store, read_only=True)
     try:  # the graph is gone, not left behind empty (a graph listed by /store and VoID with nothing in it)

@@ -34,7 +34,8 @@ def test_a_forbidden_import_breaks_the_contract(tmp_path: Path) -> None:
     with (copy / "src" / "minegraph" / "web" / "ops.py").open("a", encoding="utf-8") as handle:
         handle.write("\nfrom minegraph.ingest import build  # noqa: E402,F401\n")
     command = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or "lint-imports"
+    environ = {"PYTHONPATH": str(copy / "src"), "PATH": str(Path(sys.executable).parent)}
     result = subprocess.run([command, "--no-cache"], cwd=copy, capture_output=True, text=True, timeout=300,
-                            check=False, env={"PYTHONPATH": str(copy / "src"), "PATH": str(Path(sys.executable).parent)})
+                            check=False, env=environ)
     assert result.returncode != 0
     assert "minegraph.web.ops -> minegraph.ingest.build" in result.stdout

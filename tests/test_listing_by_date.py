@@ -15,7 +15,8 @@ import pytest
 from flask import Flask
 
 from minegraph.core.settings import Settings
-from minegraph.ingest.build import build, ingest
+from minegraph.ingest.build import build
+from minegraph.ingest.run import ingest
 from minegraph.web import create_app, listing
 from tests.conftest import BASE, DATA
 

@@ -16,11 +16,13 @@ from pathlib import Path
 
 import pytest
 from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, QueryTriples, RdfFormat, parse
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 
 from minegraph.core.errors import QueryError, StoreError
+from minegraph.core.ntriples import NTriplesGraph
 from minegraph.core.settings import Settings
 from minegraph.store import Store, open_configured
+from minegraph.store.commit import GraphChange, commit
 from minegraph.store.embedded import STAGING_PREFIX, EmbeddedStore
 from minegraph.store.remote import RemoteStore, StoreTimeout
 from tests.store_servers import SparqlServer, oxigraph_server, virtuoso_available, virtuoso_server
@@ -67,9 +69,24 @@ def store(request: pytest.FixtureRequest, servers: dict[str, SparqlServer], tmp_
             _skip_virtuoso()
         opened = RemoteStore(servers[kind].endpoint, timeout=20,
                              union="graphs" if kind == "oxigraph-graphs" else "auto")
-        opened.replace_graphs({g: None for g in opened.graphs()})  # a clean store for every test
+        clean(opened)  # a clean store for every test
     yield opened
     opened.close()
+
+
+def put(store: Store, graphs: dict[str, Graph | None], *, bulk_above: int = 50_000) -> None:
+    """Make the graphs hold these triples (None: remove the graph) as the write door's last step does."""
+    existing = set(store.graphs())
+    commit(store, [GraphChange(iri, None if g is None else NTriplesGraph.of(g.serialize(format="nt", encoding="utf-8")),
+                               store.graph_triples(iri) if iri in existing else set(), iri in existing)
+                   for iri, g in graphs.items()], bulk_above=bulk_above)
+
+
+def clean(store: Store) -> None:
+    """An empty store for the next test (setup, not a minegraph write)."""
+    graphs = store.graphs()
+    if graphs:
+        store.apply_update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs))
 
 
 def values(result: object, name: str = "v") -> list[str]:
@@ -77,17 +94,33 @@ def values(result: object, name: str = "v") -> list[str]:
     return sorted(str(row[name].value) for row in result)
 
 
-def test_replace_graphs_and_list_them(store: Store) -> None:
-    store.replace_graphs({G1: graph(("a", "one"), ("b", "two")), G2: graph(("c", "three"))})
+def test_graphs_are_written_and_listed(store: Store) -> None:
+    put(store, {G1: graph(("a", "one"), ("b", "two")), G2: graph(("c", "three"))})
     assert store.graphs() == [G1, G2]
     assert len(store) == 3
-    store.replace_graphs({G1: graph(("a", "uno")), G2: None})
+    put(store, {G1: graph(("a", "uno")), G2: None})
     assert store.graphs() == [G1]
     assert values(store.query(f"SELECT ?v WHERE {{ ?s <{EX}label> ?v }}")) == ["uno"]
 
 
+def test_the_write_door_writes_every_store_alike(store: Store, tmp_path: Path) -> None:
+    """The door on each store: the write, an unchanged write that commits nothing, a removal; each audited."""
+    from minegraph.store.auth import audit_lines
+    from minegraph.store.door import ChangeSet, write
+
+    settings = Settings(store=tmp_path / "door-store")
+    text = NTriplesGraph.of(graph(("a", "one")).serialize(format="nt", encoding="utf-8"))
+    assert write(settings, ChangeSet({G1: text}, action="test"), store=store).changed == [G1]
+    assert write(settings, ChangeSet({G1: text}, action="test"), store=store).unchanged
+    assert values(store.query(f"SELECT ?v WHERE {{ ?s <{EX}label> ?v }}")) == ["one"]
+    assert write(settings, ChangeSet({G1: None}, action="test"), store=store).changed == [G1]
+    assert store.graphs() == []
+    lines = audit_lines(settings)
+    assert [line["action"] for line in lines] == ["test", "test"] and all(line["committed"] for line in lines)
+
+
 def test_default_graph_is_the_union_of_the_graphs(store: Store) -> None:
-    store.replace_graphs({G1: graph(("a", "one")), G2: graph(("b", "two"))})
+    put(store, {G1: graph(("a", "one")), G2: graph(("b", "two"))})
     assert values(store.query(f"SELECT ?v WHERE {{ ?s <{EX}label> ?v }}")) == ["one", "two"]
     assert values(store.query(f"SELECT ?v WHERE {{ ?s <{EX}label> ?v }}", default_graphs=[G2])) == ["two"]
     named = store.query(f"SELECT ?v WHERE {{ GRAPH ?g {{ ?s <{EX}label> ?v }} }}", named_graphs=[G1],
@@ -96,7 +129,7 @@ def test_default_graph_is_the_union_of_the_graphs(store: Store) -> None:
 
 
 def test_result_types_are_pyoxigraph_types(store: Store) -> None:
-    store.replace_graphs({G1: graph(("a", "one"))})
+    put(store, {G1: graph(("a", "one"))})
     yes, no = store.query(f"ASK {{ <{EX}a> ?p ?o }}"), store.query(f"ASK {{ <{EX}zz> ?p ?o }}")
     assert isinstance(yes, QueryBoolean) and bool(yes) and isinstance(no, QueryBoolean) and not bool(no)
     triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
@@ -106,20 +139,20 @@ def test_result_types_are_pyoxigraph_types(store: Store) -> None:
 
 
 def test_base_iri_resolves_relative_iris(store: Store) -> None:
-    store.replace_graphs({G1: graph(("a", "one"))})
+    put(store, {G1: graph(("a", "one"))})
     assert bool(store.query("ASK { <a> ?p ?o }", base_iri=EX))
 
 
 def test_update_is_applied(store: Store) -> None:
-    store.replace_graphs({G1: graph(("a", "one"))})
-    store.update(f'INSERT DATA {{ GRAPH <{G2}> {{ <{EX}b> <{EX}label> "two" }} }}')
-    store.update(f'DELETE DATA {{ GRAPH <{G1}> {{ <{EX}a> <{EX}label> "one" }} }}')
+    put(store, {G1: graph(("a", "one"))})
+    store.apply_update(f'INSERT DATA {{ GRAPH <{G2}> {{ <{EX}b> <{EX}label> "two" }} }}')
+    store.apply_update(f'DELETE DATA {{ GRAPH <{G1}> {{ <{EX}a> <{EX}label> "one" }} }}')
     assert values(store.query(f"SELECT ?v WHERE {{ ?s <{EX}label> ?v }}")) == ["two"]
     assert G2 in store.graphs()
 
 
 def test_dump_whole_and_one_graph(store: Store) -> None:
-    store.replace_graphs({G1: graph(("a", "one")), G2: graph(("b", "two"))})
+    put(store, {G1: graph(("a", "one")), G2: graph(("b", "two"))})
     quads = list(parse(store.dump(RdfFormat.N_QUADS), format=RdfFormat.N_QUADS))
     assert sorted((q.graph_name.value, q.object.value) for q in quads) == [(G1, "one"), (G2, "two")]  # type: ignore[union-attr]
     triples = list(parse(store.dump(RdfFormat.N_TRIPLES, graph=G2), format=RdfFormat.N_TRIPLES))
@@ -128,7 +161,7 @@ def test_dump_whole_and_one_graph(store: Store) -> None:
 
 def test_results_past_the_server_row_limit_are_all_returned(store: Store) -> None:
     many = graph(*((f"s{i}", str(i)) for i in range(250)))
-    store.replace_graphs({G1: many})
+    put(store, {G1: many})
     assert len(values(store.query(f"SELECT ?v WHERE {{ ?s <{EX}label> ?v }}"))) == 250
     assert len(values(store.query(f"SELECT ?v WHERE {{ ?s <{EX}label> ?v }} LIMIT 120"))) == 120
     assert len(list(store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"))) == 250  # type: ignore[arg-type]
@@ -157,7 +190,7 @@ def remote_store(request: pytest.FixtureRequest, servers: dict[str, SparqlServer
         _skip_virtuoso()
     opened = RemoteStore(servers[request.param].endpoint, timeout=20,
                          union="graphs" if request.param == "oxigraph-graphs" else "auto")
-    opened.replace_graphs({g: None for g in opened.graphs()})
+    clean(opened)
     yield opened
 
 
@@ -165,8 +198,18 @@ def _staging(store: RemoteStore) -> list[str]:
     return [g for g in store._all_graphs() if g.startswith(STAGING_PREFIX)]
 
 
-def test_a_failed_replace_leaves_no_partial_graph(remote_store: RemoteStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    remote_store.replace_graphs({G1: graph(("a", "old"))})
+def blank_graph(value: str) -> Graph:
+    """A graph with a blank node: written through a staging graph, moved onto its target by the final update."""
+    found = Graph()
+    node = BNode()
+    found.add((URIRef(f"{EX}a"), URIRef(f"{EX}has"), node))
+    found.add((node, URIRef(f"{EX}label"), Literal(value)))
+    return found
+
+
+def test_a_failed_write_leaves_no_partial_graph(remote_store: RemoteStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two staged graphs; the upload of the second fails: neither target changes, no staging graph is left."""
+    put(remote_store, {G1: graph(("a", "old"))})
     real_put, calls = remote_store._put, []
 
     def failing_put(name: str, data: bytes) -> None:
@@ -177,17 +220,24 @@ def test_a_failed_replace_leaves_no_partial_graph(remote_store: RemoteStore, mon
 
     monkeypatch.setattr(remote_store, "_put", failing_put)
     with pytest.raises(StoreError):
-        remote_store.replace_graphs({G1: graph(("a", "new")), G2: graph(("b", "new"))})
+        put(remote_store, {G1: blank_graph("new"), G2: blank_graph("new")})
     assert remote_store.graphs() == [G1]
     assert values(remote_store.query(f"SELECT ?v WHERE {{ ?s <{EX}label> ?v }}")) == ["old"]
     assert _staging(remote_store) == []
+
+
+def test_blank_node_graphs_replace_their_targets(store: Store) -> None:
+    put(store, {G1: blank_graph("one")})
+    put(store, {G1: blank_graph("two")})
+    assert values(store.query(f"SELECT ?v WHERE {{ ?s <{EX}label> ?v }}")) == ["two"]
+    assert len(store.graph_triples(G1)) == 2
 
 
 def test_stale_staging_graphs_are_dropped_and_never_seen(remote_store: RemoteStore) -> None:
     stale = f"{STAGING_PREFIX}{int(time.time()) - 7200}:crashed"
     remote_store._put(stale, b'<http://example.org/x> <http://example.org/label> "half" .\n')
     assert stale not in remote_store.graphs()
-    remote_store.replace_graphs({G1: graph(("a", "one"))})
+    put(remote_store, {G1: graph(("a", "one"))})
     assert _staging(remote_store) == []
 
 
@@ -216,7 +266,7 @@ def test_virtuoso_system_graphs_are_not_data(servers: dict[str, SparqlServer]) -
     if "virtuoso" not in servers:
         _skip_virtuoso()
     store = RemoteStore(servers["virtuoso"].endpoint)
-    store.replace_graphs({g: None for g in store.graphs()})
+    clean(store)
     assert store.graphs() == [] and len(store) == 0
     assert values(store.query("SELECT ?v WHERE { ?s ?p ?v }")) == []
     assert store.dialect == "virtuoso" and store._union_by_graphs()
@@ -243,9 +293,9 @@ def test_virtuoso_digest_auth_on_its_protected_endpoints(servers: dict[str, Spar
     protected = servers["virtuoso"].endpoint.replace("/sparql", "/sparql-auth")
     store = RemoteStore(protected, auth="digest:dba:dba", timeout=20)
     assert store.store_endpoint.endswith("/sparql-graph-crud-auth")
-    store.replace_graphs({G1: graph(("a", "secured"))})
+    put(store, {G1: graph(("a", "secured"))})
     assert values(store.query(f"SELECT ?v WHERE {{ ?s <{EX}label> ?v }}")) == ["secured"]
-    store.replace_graphs({G1: None})
+    put(store, {G1: None})
     with pytest.raises(StoreError, match="credentials"):
         RemoteStore(protected, auth="digest:dba:wrong", timeout=20).query("ASK {}")
 
@@ -258,7 +308,7 @@ def test_a_bulk_write_is_hidden_until_published_with_its_update(store: Store) ->
     """begin_bulk / bulk_load / finish_bulk: the new graph appears, with the other changes, in one step."""
     from minegraph.store.view import GRAPHS_QUERY
 
-    store.replace_graphs({G2: graph(("old", "old"))})
+    put(store, {G2: graph(("old", "old"))})
     lines = _bulk_lines(50)
     store.begin_bulk([G1])  # type: ignore[attr-defined]
     store.bulk_load(G1, b"".join(lines[:20]))  # type: ignore[attr-defined]
@@ -288,7 +338,7 @@ def test_a_bulk_write_abandoned_half_way_is_dropped_by_the_next_writer(store: St
         store = EmbeddedStore(tmp_path / "store")  # reopening for writing recovers
     else:
         monkeypatch.setattr(remote, "STALE_SECONDS", -1)  # the marker counts as old at once
-        store.replace_graphs({G2: graph(("a", "one"))})
+        put(store, {G2: graph(("a", "one"))})
     leftover = f"ASK {{ {{ GRAPH <{G1}> {{ ?s ?p ?o }} }} UNION {{ GRAPH <{PENDING_GRAPH}> {{ ?s ?p ?o }} }} }}"
     assert bool(store.query(leftover, default_graphs=[])) is False  # type: ignore[arg-type]
     store.close()
@@ -317,13 +367,11 @@ def test_a_remote_bulk_load_is_uploaded_in_pieces(remote_store: RemoteStore, mon
 
 def test_a_bulk_write_that_fails_leaves_nothing_behind(store: Store) -> None:
     """A load the store refuses (malformed N-Triples) fails the write, and neither graph nor marker remains."""
-    from minegraph.core.ntriples import NTriplesGraph
-    from minegraph.store.commit import write_atomically
     from minegraph.store.view import PENDING_GRAPH
 
     broken = NTriplesGraph([line.decode() for line in _bulk_lines(5)] + ["<http://example.org/x> not a triple\n"])
     with pytest.raises(Exception):  # noqa: B017 - each store words its refusal its own way
-        write_atomically(store, {G1: broken}, {})
+        commit(store, [GraphChange(G1, broken)], bulk_above=0)
     leftover = f"ASK {{ {{ GRAPH <{G1}> {{ ?s ?p ?o }} }} UNION {{ GRAPH <{PENDING_GRAPH}> {{ ?s ?p ?o }} }} }}"
     assert bool(store.query(leftover, default_graphs=[])) is False  # type: ignore[arg-type]
     assert G1 not in store.graphs()

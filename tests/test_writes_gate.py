@@ -1,7 +1,7 @@
 """Writes over HTTP pass the SHACL gate whatever their size: big graphs through the fast gate, as a build does.
 
 A correction to a national source (hundreds of thousands of triples) cannot wait for pyshacl (about 4.6 ms
-per incident); above :data:`minegraph.ingest.build.FAST_GATE_TRIPLES` a write is checked by the fast gate, which
+per incident); above :data:`minegraph.store.gate.FAST_GATE_TRIPLES` a write is checked by the fast gate, which
 must refuse and accept exactly what pyshacl refuses and accepts.
 """
 
@@ -16,10 +16,9 @@ from pyoxigraph import Store as OxStore
 
 from minegraph.core.errors import ValidationFailed
 from minegraph.core.settings import Settings
-from minegraph.ingest import build as pipeline
+from minegraph.store import door
 from minegraph.store.embedded import EmbeddedStore
 from minegraph.store.fastgate import results_key
-from minegraph.store.locks import StoreLocks
 from minegraph.web.writes import apply_write
 
 BASE = "https://w3id.org/minegraph/"
@@ -43,9 +42,9 @@ def _update(sparql: str):  # type: ignore[no-untyped-def]
 
 
 def _refusal(settings: Settings, fast_above: int, monkeypatch: pytest.MonkeyPatch) -> ValidationFailed:
-    monkeypatch.setattr(pipeline, "FAST_GATE_TRIPLES", fast_above)
+    monkeypatch.setattr(door, "FAST_GATE_TRIPLES", fast_above)
     with pytest.raises(ValidationFailed) as refused:
-        apply_write(settings, StoreLocks(settings.store), _update(BAD))
+        apply_write(settings, _update(BAD))
     return refused.value
 
 
@@ -63,7 +62,7 @@ def test_the_fast_gate_refuses_what_pyshacl_refuses(settings: Settings, monkeypa
 
 
 def test_a_big_correction_is_validated_and_committed(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pipeline, "FAST_GATE_TRIPLES", 0)
+    monkeypatch.setattr(door, "FAST_GATE_TRIPLES", 0)
     store = EmbeddedStore(settings.store, read_only=True)
     try:
         row = next(iter(store.query(f"SELECT ?i ?g ?l WHERE {{ GRAPH ?g {{ ?i a <{BASE}def/Incident> ; "
@@ -75,8 +74,8 @@ def test_a_big_correction_is_validated_and_committed(settings: Settings, monkeyp
     sparql = (f"DELETE DATA {{ GRAPH <{graph}> {{ <{incident}> <http://www.w3.org/2000/01/rdf-schema#label> "
               f"{label} }} }} ; INSERT DATA {{ GRAPH <{graph}> {{ <{incident}> "
               f"<http://www.w3.org/2000/01/rdf-schema#label> \"{fixed}\"@en }} }}")
-    result = apply_write(settings, StoreLocks(settings.store), _update(sparql))
-    assert result.changed == [f"<{graph}>"]
+    result = apply_write(settings, _update(sparql))
+    assert result.changed == [graph]
     store = EmbeddedStore(settings.store, read_only=True)
     try:
         label_of = f"SELECT ?l WHERE {{ GRAPH <{graph}> {{ <{incident}> <{RDFS_LABEL}> ?l }} }}"

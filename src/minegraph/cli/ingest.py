@@ -16,8 +16,6 @@ from minegraph.cli.remote import remote_options, remote_settings
 from minegraph.core.errors import MinegraphError, ValidationFailed
 from minegraph.core.settings import load_settings
 from minegraph.store import open_configured
-from minegraph.store.auth import audit, cli_actor
-from minegraph.store.exclusive import exclusive
 
 
 class _Progress(Reporter):
@@ -74,7 +72,7 @@ def ingest(paths: tuple[str, ...], mapping: str | None, meta: Path | None, on_er
     other tables with --mapping. The same file again changes nothing; a corrected file replaces its graph.
     Exit status: 0 written, 1 refused (bad rows or violations), 2 unreadable input.
     """
-    from minegraph.ingest.build import ingest as run_ingest
+    from minegraph.ingest.run import ingest as run_ingest
 
     settings = load_settings(store=store, base_uri=base_uri, data_dir=data_dir, **remote_settings(remote))
     target = open_configured(settings) if settings.remote else None  # None: the embedded store, as before
@@ -82,9 +80,8 @@ def ingest(paths: tuple[str, ...], mapping: str | None, meta: Path | None, on_er
     start = time.monotonic()
     for path in paths:
         try:
-            with exclusive(settings):  # a server running on this store steps aside for the write
-                results = run_ingest([path], settings, mapping=mapping, meta=meta, on_error=on_error,
-                                     rejects_dir=rejects_dir, progress=progress, store=target)
+            results = run_ingest([path], settings, mapping=mapping, meta=meta, on_error=on_error,
+                                 rejects_dir=rejects_dir, progress=progress, store=target)
         except ValidationFailed as error:
             _summarise(error.report, limit=40)
             click.echo(f"error: {error}", err=True)
@@ -93,8 +90,6 @@ def ingest(paths: tuple[str, ...], mapping: str | None, meta: Path | None, on_er
             fail(error)
             return
         for result in results:
-            if not result.unchanged:
-                audit(settings, cli_actor(), "ingest", [result.graph_iri], file=str(result.file))
             for notice in result.notices:
                 click.echo(f"notice: {notice}", err=True)
             if result.dropped:
@@ -135,15 +130,12 @@ def _summarise(report: object, limit: int) -> None:
 @base_option
 def withdraw_source(source: str, reason: str, store: Path | None, base_uri: str | None, **remote: str | None) -> None:
     """Remove a source document (by its id, key or graph IRI); its things answer 410 Gone from now on."""
-    from minegraph.ingest.build import withdraw_source as run_withdraw
+    from minegraph.ingest.run import withdraw_source as run_withdraw
 
     settings = load_settings(store=store, base_uri=base_uri, **remote_settings(remote))
     try:
-        with exclusive(settings):
-            count = run_withdraw(source, settings, reason,
-                                 store=open_configured(settings) if settings.remote else None)
+        count = run_withdraw(source, settings, reason)
     except MinegraphError as error:
         fail(error)
         return
-    audit(settings, cli_actor(), "withdraw-source", [], source=source, tombstones=count)
     click.echo(f"withdrew {source}: {count} tombstone(s) added")

@@ -45,13 +45,11 @@ def build(store: Path | None, base_uri: str | None, data_dir: Path | None, repor
     the report is printed, nothing is written (the previous store stays as it was) and the exit code is 1.
     """
     from minegraph.ingest.build import build as run_build
-    from minegraph.store.exclusive import exclusive
 
     settings = load_settings(store=store, base_uri=base_uri, data_dir=data_dir, **remote_settings(remote))
     progress = Reporter(quiet)
     try:
-        with exclusive(settings):  # a server running on this store steps aside for the write
-            result = run_build(settings, progress)
+        result = run_build(settings, progress)  # a server running on this store steps aside for the commit
     except ValidationFailed as error:
         if report_file:
             report_file.write_text(error.report.turtle(), encoding="utf-8")
@@ -62,17 +60,15 @@ def build(store: Path | None, base_uri: str | None, data_dir: Path | None, repor
         return
     if report_file:
         report_file.write_text(result.report.turtle(), encoding="utf-8")
-    from minegraph.store.auth import audit, cli_actor
-
-    audit(settings, cli_actor(), "build", result.graphs)
     for notice in result.notices:
         click.echo(f"notice: {notice}", err=True)
     for warning in result.report.warnings:
         click.echo(warning.text(), err=True)
     sources = sum(1 for g in result.graphs if "/graph/source/" in g)
     where = settings.endpoint or settings.store
+    state = "unchanged" if result.written.unchanged else f"{len(result.written.changed)} graph(s) written"
     click.echo(f"built {where}: {result.triples} triples in {len(result.graphs)} graphs "
-               f"({sources} source document(s)); {len(result.report.warnings)} warning(s)")
+               f"({sources} source document(s)); {state}; {len(result.report.warnings)} warning(s)")
 
 
 @main.command()
@@ -85,7 +81,7 @@ def validate(paths: tuple[Path, ...], base_uri: str | None, report_file: Path | 
 
     Exit status: 0 conforms (warnings allowed), 1 violations, 2 unreadable input.
     """
-    from minegraph.ingest.build import check
+    from minegraph.ingest.build import validate_records
 
     settings = load_settings(base_uri=base_uri)
     for path in paths:
@@ -93,7 +89,7 @@ def validate(paths: tuple[Path, ...], base_uri: str | None, report_file: Path | 
             click.echo(f"error: {path}: no such file or directory", err=True)
             sys.exit(2)
     try:
-        report, _dataset = check(paths, settings)
+        report, _dataset = validate_records(paths, settings)
     except UnreadableInput as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)

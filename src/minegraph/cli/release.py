@@ -15,6 +15,8 @@ import click
 from minegraph.core.errors import InputError, MinegraphError, StoreError
 from minegraph.core.settings import Settings, env_name, load_settings
 from minegraph.core.vocab import KINDS, normalise_base, split_thing_iri
+from minegraph.store.door import Written
+from minegraph.store.tombstones import MERGED, Tombstone
 
 _store_only = click.option("--store", type=click.Path(path_type=Path), envvar=env_name("store"),
                       help="Directory of the embedded store [env MINEGRAPH_STORE; default .minegraph/store].")
@@ -109,6 +111,11 @@ def resolve(settings: Settings, reference: str) -> str:
     handle = open_configured(settings, read_only=True)
     try:
         found = existing_things(handle, candidates)
+        if not found:  # retired things are no longer in the data, only in the tombstones
+            from minegraph.store.tombstones import read_tombstones
+
+            retired = read_tombstones(handle, base)
+            found = [iri for iri in candidates if iri in retired]
     finally:
         handle.close()
     if not found:
@@ -120,24 +127,14 @@ def resolve(settings: Settings, reference: str) -> str:
     return found[0]
 
 
-def write_tombstone(settings: Settings, tombstone: object) -> None:
-    """Add one tombstone to ``{base}graph/tombstones`` through the store's write path."""
-    from pyoxigraph import NamedNode, RdfFormat
-    from rdflib import Graph
+def write_tombstone(settings: Settings, tombstone: Tombstone) -> Written:
+    """Retire one thing through the write door: its tombstone, its victims' (an incident's), and the thing taken out
+    of every graph that holds it — in one transaction, checked by the gate like any other write."""
+    from minegraph.store.door import ChangeSet, write
 
-    from minegraph.store.locks import StoreLocks
-    from minegraph.store.tombstones import Tombstone, add_tombstone, tombstones_graph_iri
-    from minegraph.web.writes import apply_write
-
-    assert isinstance(tombstone, Tombstone)
-    graph_name = NamedNode(tombstones_graph_iri(settings.base_uri))
-
-    def change(scratch: object) -> None:
-        data = add_tombstone(Graph(), tombstone).serialize(format="nt", encoding="utf-8")
-        scratch.load(data, format=RdfFormat.N_TRIPLES, to_graph=graph_name)  # type: ignore[attr-defined]
-
-    action = "merge" if tombstone.status == "merged" else "withdraw"
-    apply_write(settings, StoreLocks(settings.store), change, graphs=[graph_name], action=action)
+    action = "merge" if tombstone.status == MERGED else "withdraw"
+    return write(settings, ChangeSet(retire=[tombstone], action=action,
+                                     audit={"thing": tombstone.iri, "reason": tombstone.reason}))
 
 
 def _retired(settings: Settings, iri: str) -> object | None:

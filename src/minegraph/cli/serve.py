@@ -25,11 +25,9 @@ def ensure_store(settings: Settings, echo: Any = click.echo, build_empty: bool =
         store.close()
     if empty and build_empty:
         from minegraph.ingest.build import build
-        from minegraph.store.exclusive import exclusive
 
         echo(f"the store at {settings.endpoint or settings.store} is empty: building it from {settings.data_dir}")
-        with exclusive(settings):  # like every writer: the generation moves on (caches of an older store let go)
-            result = build(settings, progress=echo)
+        result = build(settings, progress=echo)
         echo(f"built: {getattr(result, 'triples', '?')} triples")
 
 

@@ -1,45 +1,47 @@
-"""One ingest: a file -> records -> N-Triples -> the fast gate -> one named graph, replaced atomically.
+"""One ingest: a file -> records -> N-Triples -> the write door -> one named graph.
 
-Each input file is one source document and one graph ``{base}graph/source/{key}``. Things that were in a
-source's previous version and are not in the new one get a tombstone in ``{base}graph/tombstones`` (so
-their IRIs answer 410, not 404); a thing that comes back loses it.
+Each input file is one source document and one graph ``{base}graph/source/{key}``, written through
+:func:`minegraph.store.door.write` like every other write: privacy rules, the SHACL gate (the fast gate, in
+batches, for a table), tombstones for the things a new version of the source no longer has (their IRIs answer
+410, not 404; a thing that comes back loses its tombstone), the aggregates, the audit line, one transaction.
 
-Test hook: ``MINEGRAPH_TEST_CRASH_AT=<stage>`` kills the process with SIGKILL at a named stage
-(:data:`CRASH_STAGES`), so tests can show that a crash leaves the store as it was. Never set it otherwise.
+A table's places join the shared places graph (``{base}graph/places``), so that a place two sources name is
+described once. With ``on_error="skip"``, the rows the gate refuses are written to a rejects file and the file
+is written again without them.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import itertools
-import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+from rdflib import RDF
+from rdflib.namespace import DCTERMS
 
 from minegraph.core.errors import InputError, ValidationFailed
-from minegraph.core.ntriples import NTriplesGraph, literal, typed
-from minegraph.core.vocab import MG, source_graph_iri, source_iri
+from minegraph.core.ntriples import NTriplesGraph, thing_of
+from minegraph.core.settings import Settings
+from minegraph.core.vocab import MG, graph_iri, source_graph_iri, source_iri
+from minegraph.ingest.build import (
+    changes_of,
+    data_dir_of,
+    load_data,
+    merge_described,
+    shared_graphs,
+    stored_lines,
+)
 from minegraph.ingest.emit import SourceMeta, emit_incidents, emit_places, emit_source
-from minegraph.ingest.rows import TableRecords, map_victim_table
-from minegraph.ingest.table import RowError, Table, fail_on, read_table
-from minegraph.store.fastgate import Row, as_row, from_row, located, validate_in_processes, validate_ntriples
+from minegraph.ingest.rows import TableRecords
+from minegraph.ingest.table import RowError, Table, fail_on
+from minegraph.store import Store
+from minegraph.store.door import ChangeSet, Written, write
 from minegraph.store.gate import ValidationReport
-from minegraph.store.tombstones import tombstones_graph_iri
-
-PROV = "http://www.w3.org/ns/prov#"
 
 Progress = Callable[[str], None]
-#: Incidents per batch of the fast gate (see :func:`validate_table`).
-GATE_BATCH = 10_000
-
-
-def meter_of(say: Progress | None, what: str, total: int) -> Callable[[int], None] | None:
-    """A progress bar of ``total`` ``what``, when the reporter ``say`` draws bars (the CLI's does: ``meter``)."""
-    meter = getattr(say, "meter", None)
-    return meter(what, total) if meter is not None else None
+ON_ERROR = ("reject", "skip")
 
 
 @dataclass
@@ -50,7 +52,7 @@ class Ingested:
     source_id: str
     graph_iri: str
     graph: NTriplesGraph
-    report: ValidationReport
+    report: ValidationReport = field(default_factory=ValidationReport)
     incidents: int = 0
     victims: int = 0
     places: int = 0
@@ -61,25 +63,23 @@ class Ingested:
     unknown_columns: list[str] = field(default_factory=list)
     tombstoned: int = 0
     unchanged: bool = False
-    #: Lines of ``graph`` before the first incident (the source, its statement, places); None: unknown.
-    head: int | None = None
 
 
 @dataclass
 class Emitted:
-    """A table's graph, where each triple came from, and the line where each incident's triples start."""
+    """A table's graph (its ``units`` where each incident's triples start) and where each node came from."""
 
     graph: NTriplesGraph
     locate: dict[str, tuple[str, str]]
-    starts: list[int]
 
 
 def emit_table(records: TableRecords, meta: SourceMeta, base: str, table: Table,
-               skip_rows: set[int] = frozenset()) -> Emitted:  # type: ignore[assignment]
+               skip_rows: Iterable[int] = ()) -> Emitted:
     graph = NTriplesGraph()
+    skip = set(skip_rows)
     sha = hashlib.sha256(table.raw).hexdigest()
     statement = emit_source(graph, meta, base, sha, table.header_line, records.dropped)
-    incidents = [i for i in records.incidents if i.row not in skip_rows]
+    incidents = [i for i in records.incidents if i.row not in skip]
     used = {i.place for i in incidents}
     places = {p.iri: p for p in records.places.values()}
     for iri in list(used):  # keep the enclosing places of every place used
@@ -88,9 +88,9 @@ def emit_table(records: TableRecords, meta: SourceMeta, base: str, table: Table,
             used.add(parent)
             parent = places[parent].parent if parent in places else None
     emit_places(graph, (p for p in records.places.values() if p.iri in used))
-    starts = []
+    graph.units = []
     for incident in incidents:
-        starts.append(len(graph.lines))
+        graph.units.append(len(graph.lines))
         emit_incidents(graph, (incident,), statement)
     locate: dict[str, tuple[str, str]] = {}
     for i in incidents:
@@ -99,81 +99,21 @@ def emit_table(records: TableRecords, meta: SourceMeta, base: str, table: Table,
         for v in i.victims:
             locate[v.iri] = where
     locate[str(source_iri(base, meta.id))] = (table.file, "source (meta)")
-    return Emitted(graph, locate, starts)
+    return Emitted(graph, locate)
 
 
-def validate_table(emitted: Emitted, reference: str, batch: int = GATE_BATCH, workers: int | None = None,
-                   progress: Callable[[int], None] | None = None) -> ValidationReport:
-    """The fast gate over a table's graph, ``batch`` incidents at a time, batches in parallel processes.
+def split_places(graph: NTriplesGraph) -> tuple[list[str], NTriplesGraph]:
+    """The lines of a table's graph that describe places (all before its first incident), and the rest."""
+    head = graph.units[0] if graph.units else len(graph.lines)
+    place_type = f"<{RDF.type}> <{MG.Place}>"
+    places = {line.split(" ", 1)[0][1:-1] for line in graph.lines[:head] if place_type in line}
 
-    Every shape constrains one focus node and what hangs off it (an incident with its victims and date), so
-    each batch — the source, its statement and the places, plus a slice of the incidents — is checked
-    exactly; results about the shared part repeat in every batch and are reported once. Batches keep the
-    cost linear (one pass over 100,000 incidents costs twice as much per incident as batches of 10,000)
-    and let ``workers`` processes (default: one per CPU) share them. ``progress`` gets the number of
-    incidents of each batch done.
-    """
-    lines, starts = emitted.graph.lines, emitted.starts
-    shared = "".join(lines[: starts[0]]) if starts else ""
-    bounds = [*starts[::batch], len(lines)] if starts else [0, len(lines)]
-    spans = list(itertools.pairwise(bounds))
+    def is_place(line: str) -> bool:
+        return thing_of(line.split(" ", 1)[0][1:-1]) in places
 
-    def text_of(index: int) -> str:  # made when it is validated: one batch's text at a time per process
-        first, end = spans[index]
-        return shared + "".join(lines[first:end])
-
-    sizes = [len(starts[i:i + batch]) for i in range(0, len(starts), batch)] or [0]
-    workers = min(len(spans), os.cpu_count() or 1) if workers is None else min(workers, len(spans))
-    if workers > 1:
-        done = validate_in_processes(len(spans), text_of, reference, workers)
-    else:
-        done = ((i, [as_row(r) for r in validate_ntriples(text_of(i), reference).results]) for i in range(len(spans)))
-    parts: dict[int, list[Row]] = {}
-    for index, rows in done:
-        parts[index] = rows
-        if progress:
-            progress(sizes[index])
-    report = ValidationReport()
-    seen: set[Row] = set()
-    for index in range(len(spans)):
-        for row in parts[index]:
-            if row not in seen:
-                seen.add(row)
-                report.results.append(located(from_row(row), emitted.locate))
-    return report
-
-
-def gate_table(records: TableRecords, meta: SourceMeta, base: str, table: Table, reference: str,
-               on_error: str, say: Progress) -> Ingested:
-    """Map, validate and (with ``on_error='skip'``) drop bad rows; raise when the file is refused."""
-    structural = [e for e in records.errors if e.row <= 1 and e.column and "header" in e.rule]
-    if structural or (records.errors and on_error == "reject"):
-        raise fail_on(records.errors, table.file)
-    skip = records.rejected_rows()
-    emitted = emit_table(records, meta, base, table, skip)
-    say(f"validating {len(emitted.graph):,} triples ({len(records.incidents) - len(skip):,} incidents)")
-    report = validate_table(emitted, reference, progress=meter_of(say, "incidents validated", len(emitted.starts)))
-    rejected = list(records.errors)
-    if not report.conforms:
-        bad_rows = {int(r.record.split()[-1]) for r in report.violations if r.record and r.record.startswith("row ")}
-        unlocated = [r for r in report.violations if not (r.record and r.record.startswith("row "))]
-        if on_error == "reject" or unlocated:
-            raise ValidationFailed(f"{len(report.violations)} violation(s): the file was refused (nothing written)",
-                                   report=report, file=table.file)
-        rejected += [RowError(table.file, int(r.record.split()[-1]), r.field, r.value, r.message)  # type: ignore[union-attr]
-                     for r in report.violations]
-        skip |= bad_rows
-        emitted = emit_table(records, meta, base, table, skip)
-        report = validate_table(emitted, reference)
-        if not report.conforms:
-            raise ValidationFailed("violations remain after skipping the bad rows: nothing written",
-                                   report=report, file=table.file)
-    kept = [i for i in records.incidents if i.row not in skip]
-    head = emitted.starts[0] if emitted.starts else len(emitted.graph.lines)
-    return Ingested(table.file, meta.id, str(source_graph_iri(base, meta.id)), emitted.graph, report, head=head,
-                    incidents=len(kept), victims=sum(len(i.victims) for i in kept), places=len(records.places),
-                    rejected=sorted(rejected, key=lambda e: e.row), notices=list(records.notices),
-                    dropped=records.dropped, unknown_columns=records.unknown_columns)
+    ours = [line for line in graph.lines[:head] if is_place(line)]
+    return ours, graph.filtered([None if is_place(line) else line for line in graph.lines[:head]]
+                                + list(graph.lines[head:]))
 
 
 def write_rejects(result: Ingested, table: Table, path: Path) -> None:
@@ -187,33 +127,166 @@ def write_rejects(result: Ingested, table: Table, path: Path) -> None:
     result.rejects_file = str(path)
 
 
-def tombstones_for(store: Any, base: str, ingested: Ingested, before: set[str], when: str, *,
-                   reason: str | None = None) -> NTriplesGraph:
-    """The tombstone graph after this ingest: vanished things of this source added, returning ones removed.
+def ingest(
+    paths: Iterable[str],
+    settings: Settings,
+    *,
+    mapping: str | None = None,
+    meta: Path | None = None,
+    on_error: str = "reject",
+    rejects_dir: Path | None = None,
+    store: Store | None = None,
+    progress: Progress | None = None,
+) -> list[Ingested]:
+    """Ingest each file as one source document (see docs/ingest.md); each file is written atomically.
 
-    ``before`` holds the subjects (IRIs) of the source's graph as it was.
+    Returns one :class:`Ingested` per file. Raises :class:`InputError` (or :class:`ValidationFailed`) for a
+    refused file; files before it stay written.
     """
-    target = tombstones_graph_iri(base)
-    kept = [f"{t.subject} {t.predicate} {t.object} .\n"
-            for t in store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{target}> {{ ?s ?p ?o }} }}")]
-    now = {line.split(" ", 1)[0][1:-1] for line in ingested.graph.lines}
-    things = f"{base}id/"
-    shared = (f"{things}place/", f"{things}agent/")  # reference things other sources may name too
-    vanished = sorted(s for s in before - now if s.startswith(things) and "#" not in s and not s.startswith(shared))
-    kept = [line for line in kept if line.split(" ", 1)[0][1:-1] not in now]
-    why = literal(reason or f"No longer in the current version of its source ({ingested.source_id}).", "en")
-    stamp = typed(when, "dateTime")
-    tombstoned = {line.split(" ", 1)[0] for line in kept}
-    for iri in vanished:
-        node = f"<{iri}>"
-        if node not in tombstoned:
-            kept += [f"{node} <{MG}withdrawnReason> {why} .\n", f"{node} <{PROV}invalidatedAtTime> {stamp} .\n"]
-    ingested.tombstoned = len(vanished)
-    return NTriplesGraph(sorted(set(kept)))
+    if on_error not in ON_ERROR:
+        raise InputError(f"--on-error must be one of {', '.join(ON_ERROR)}", value=on_error)
+    say = progress or (lambda message: None)
+    results = []
+    for path in paths:
+        say(f"reading {path}")
+        results.append(_ingest_one(path, settings, mapping, meta, on_error, rejects_dir, store, say))
+    return results
 
 
-def refuse(message: str, file: str) -> InputError:
-    return InputError(message, file=file)
+def _ingest_one(path: str, settings: Settings, mapping: str | None, meta: Path | None, on_error: str,
+                rejects_dir: Path | None, store: Store | None, say: Progress) -> Ingested:
+    from minegraph.ingest import sources, table
+
+    suffix = "" if path == "-" else Path(path).suffix.lower()
+    if suffix in (".yaml", ".yml") and mapping is None:
+        return _ingest_records(Path(path), settings, store, say)
+    if suffix in sources.RDF_EXTENSIONS and mapping is None:
+        data = table.read_bytes(path, settings.max_ingest_bytes)
+        graph, notices = sources.read_rdf(path, data)
+        source_id = sources.load_meta(meta).id if meta else sources.source_id_from_name(path)
+        ingested = Ingested(path, source_id, str(source_graph_iri(settings.base_uri, source_id)), graph,
+                            notices=notices)
+
+        def plan(reader: Store) -> ChangeSet:
+            graphs = shared_graphs(settings, reader) | {ingested.graph_iri: graph}
+            return ChangeSet(graphs, action="ingest", file=path, audit={"file": path})
+
+        return _written(ingested, write(settings, plan, store=store, progress=say))
+    tab, records, source_meta = _read_table(path, settings, mapping, meta)
+    say(f"read {len(tab.rows):,} rows: {len(records.incidents):,} incidents, {len(records.errors):,} bad row(s)")
+    structural = [e for e in records.errors if e.row <= 1 and e.column and "header" in e.rule]
+    if structural or (records.errors and on_error == "reject"):
+        raise fail_on(records.errors, tab.file)
+    rejected = list(records.errors)
+    skip = records.rejected_rows()
+    while True:
+        emitted = emit_table(records, source_meta, settings.base_uri, tab, skip)
+        say(f"writing {len(emitted.graph):,} triples ({len(emitted.graph.units or []):,} incidents)")
+        try:
+            written = write(settings, _table_plan(settings, emitted, source_meta, path), store=store, progress=say)
+            break
+        except ValidationFailed as error:
+            rows = {int(r.record.split()[-1]) for r in error.report.violations
+                    if r.file == tab.file and r.record and r.record.startswith("row ")}
+            unlocated = [r for r in error.report.violations if not (r.record and r.record.startswith("row "))]
+            if on_error == "reject" or unlocated or not rows or rows <= skip:
+                raise
+            rejected += [RowError(tab.file, int(r.record.split()[-1]), r.field, r.value, r.message)
+                         for r in error.report.violations]
+            skip |= rows
+            say(f"{len(rows)} row(s) refused by the gate: writing the file without them")
+    kept = [i for i in records.incidents if i.row not in skip]
+    ingested = Ingested(tab.file, source_meta.id, str(source_graph_iri(settings.base_uri, source_meta.id)),
+                        emitted.graph, incidents=len(kept), victims=sum(len(i.victims) for i in kept),
+                        places=len(records.places), rejected=sorted(rejected, key=lambda e: e.row),
+                        notices=list(records.notices), dropped=records.dropped,
+                        unknown_columns=records.unknown_columns)
+    if ingested.rejected:
+        where = rejects_dir or (Path.cwd() if path == "-" else Path(path).resolve().parent)
+        write_rejects(ingested, tab, where / f"{Path(ingested.source_id).name}.rejects.csv")
+    return _written(ingested, written)
 
 
-__all__ = ["Ingested", "emit_table", "gate_table", "map_victim_table", "read_table", "tombstones_for", "write_rejects"]
+def _read_table(path: str, settings: Settings, mapping: str | None, meta: Path | None
+                ) -> tuple[Table, TableRecords, SourceMeta]:
+    from minegraph.ingest import hxl, sources, spec, table
+    from minegraph.ingest.rows import map_victim_table
+
+    if mapping is not None:
+        mapping_spec = spec.load_mapping(spec.find_mapping(mapping, settings.data_dir))
+        tab = table.read_table(path, settings.max_ingest_bytes, encoding=mapping_spec.encoding)
+        meta_path = meta or mapping_spec.meta
+        fallback = sources.source_id_from_name(path) if path != "-" else None
+        if meta_path is None:
+            raise InputError("a table needs source metadata: give --meta FILE (or a mapping with `meta:`)", file=path)
+        source_meta = sources.load_meta(meta_path, fallback_id=fallback)
+        return tab, map_victim_table(tab, mapping_spec, source_meta.id, settings.base_uri), source_meta
+    tab = table.read_table(path, settings.max_ingest_bytes, require_hxl=True)
+    if meta is None:
+        raise InputError("an HXL table needs source metadata: give --meta FILE", file=path)
+    source_meta = sources.load_meta(meta, fallback_id=sources.source_id_from_name(path) if path != "-" else None)
+    return tab, hxl.map_hxl_table(tab, source_meta.id, settings), source_meta
+
+
+def _table_plan(settings: Settings, emitted: Emitted, meta: SourceMeta, path: str) -> Callable[[Store], ChangeSet]:
+    """The change set of a table, made under the write lock: its graph, and its places joined to the places the
+    store has."""
+    def plan(reader: Store) -> ChangeSet:
+        places_iri = str(graph_iri(settings.base_uri, "places"))
+        place_lines, graph = split_places(emitted.graph)
+        places = merge_described(stored_lines(reader, places_iri), NTriplesGraph(place_lines))
+        graphs = shared_graphs(settings, reader) | {
+            str(source_graph_iri(settings.base_uri, meta.id)): graph, places_iri: places}
+        return ChangeSet(graphs, action="ingest", locate=emitted.locate, file=path, audit={"file": path})
+
+    return plan
+
+
+def _ingest_records(path: Path, settings: Settings, store: Store | None, say: Progress) -> Ingested:
+    """A curated record file (data/sources/*.yaml): its source graph, with the places it names and the agents of
+    its data directory, as a build would write them."""
+    data_dir = data_dir_of([path], settings.data_dir)
+    dataset = load_data(data_dir, settings.base_uri, [path])
+    mapped = dataset.sources[0]
+
+    def plan(reader: Store) -> ChangeSet:
+        changes = changes_of(dataset, settings, reader, action="ingest", whole=False)
+        changes.file, changes.audit = str(path), {"file": str(path)}
+        return changes
+
+    written = write(settings, plan, store=store, progress=say)
+    source_id = str(next(iter(mapped.graph.objects(None, DCTERMS.identifier)), path.stem))
+    graph = NTriplesGraph.of(mapped.graph.serialize(format="nt", encoding="utf-8"))
+    ingested = Ingested(str(path), source_id, str(mapped.graph_iri), graph,
+                        incidents=len(list(mapped.graph.subjects(RDF.type, MG.Incident))), notices=mapped.notices)
+    return _written(ingested, written)
+
+
+def _written(ingested: Ingested, written: Written) -> Ingested:
+    ingested.report = written.report
+    ingested.unchanged = ingested.graph_iri not in written.changed
+    ingested.tombstoned = len(written.tombstoned)
+    return ingested
+
+
+def withdraw_source(source: str, settings: Settings, reason: str, *, store: Store | None = None,
+                    actor: str = "") -> int:
+    """Remove a source document's graph; every thing it held gets a tombstone (410). Returns their number."""
+    base = settings.base_uri
+
+    def plan(reader: Store) -> ChangeSet:
+        graphs = set(reader.graphs())
+        graph = source if source.startswith(f"{base}graph/source/") else str(source_graph_iri(base, source))
+        if graph not in graphs:
+            graph = str(graph_iri(base, f"source/{source.rsplit('/', 1)[-1]}"))
+            if graph not in graphs:
+                raise InputError("no source document with this id or key in the store", value=source)
+        return ChangeSet({graph: None}, action="withdraw-source", actor=actor,
+                         audit={"source": source, "reason": reason})
+
+    written = write(settings, plan, store=store)
+    return len(written.tombstoned)
+
+
+__all__ = ["Emitted", "Ingested", "emit_table", "ingest", "split_places", "withdraw_source", "write_rejects"]
+

@@ -8,11 +8,10 @@ serialize them one way. :func:`open_configured` opens the one the settings name;
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples, RdfFormat
-from rdflib import Graph
+from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples, RdfFormat, Triple
 
 if TYPE_CHECKING:
     from minegraph.core.settings import Settings
@@ -22,8 +21,14 @@ QueryResult = QuerySolutions | QueryBoolean | QueryTriples
 
 @runtime_checkable
 class Store(Protocol):
-    """A set of named graphs that can be queried as their union."""
+    """A set of named graphs that can be queried as their union.
 
+    The reading methods are for everyone. The writing methods (``stage`` … ``apply_update``) are the
+    primitives of :func:`minegraph.store.door.write`, the one door every change goes through: nothing else
+    calls them (tests/test_layers.py checks it).
+    """
+
+    # --- reading ---------------------------------------------------------------------------------------------
     def query(
         self,
         sparql: str,
@@ -35,16 +40,12 @@ class Store(Protocol):
         """Run a SPARQL query. Without ``default_graphs`` the default graph is the union of all graphs."""
         ...
 
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
-        """Run a SPARQL update atomically."""
-        ...
-
-    def replace_graphs(self, graphs: Mapping[str, Graph | None]) -> None:
-        """Replace each named graph with the given triples (None removes it), all or nothing."""
-        ...
-
     def graphs(self) -> list[str]:
-        """The IRIs of the named graphs."""
+        """The IRIs of the named graphs (staging graphs and graphs still loading left out)."""
+        ...
+
+    def graph_triples(self, graph: str | None) -> set[Triple]:
+        """The triples of one named graph (``None``: the store's own default graph)."""
         ...
 
     def dump(self, rdf_format: RdfFormat, *, graph: str | None = None) -> bytes:
@@ -54,6 +55,37 @@ class Store(Protocol):
     def __len__(self) -> int: ...
 
     def close(self) -> None: ...
+
+    # --- writing: the door's primitives ----------------------------------------------------------------------
+    def stage(self, data: bytes) -> str:
+        """Load N-Triples ``data`` into a new private staging graph (invisible to every reader; dropped by the
+        next writer if this one dies); returns its IRI."""
+        ...
+
+    def drop_staged(self, graphs: Iterable[str]) -> None:
+        """Drop staging graphs of a write that failed (best effort)."""
+        ...
+
+    def begin_bulk(self, targets: Iterable[str]) -> None:
+        """Mark ``targets`` (graphs not in the store) as loading: readers leave them out until
+        :meth:`finish_bulk`."""
+        ...
+
+    def bulk_load(self, target: str, data: bytes | Iterable[bytes]) -> None:
+        """Load N-Triples into a marked graph with the bulk loader (not atomic alone)."""
+        ...
+
+    def finish_bulk(self, targets: Iterable[str], update: str = "") -> None:
+        """Publish the marked ``targets`` and apply ``update``, in one transaction."""
+        ...
+
+    def abandon_bulk(self, targets: Iterable[str]) -> None:
+        """Undo :meth:`begin_bulk` after a failure: drop the marked graphs and their markers."""
+        ...
+
+    def apply_update(self, sparql: str) -> None:
+        """Run one SPARQL update atomically."""
+        ...
 
 
 def open_store(path: str, *, read_only: bool = False) -> Store:

@@ -1,9 +1,11 @@
 """Casualty aggregates as W3C Data Cube observations: by admin-1 area, month, outcome and victim status.
 
-Computed from the store after every build or ingest (:func:`refresh`), written to the named graph
-``{base}graph/aggregates``. Only incidents whose year and month are known are counted (a "6 April, year
-unknown" has no month to count in). Casualties listed as victims count under their own outcome and status;
-the rest of an incident's killed and injured counts count under status ``unknown``.
+Computed by the write door in every write that changes public data (:func:`cube_graph`, over the data as it
+will be after the write) and written to the named graph ``{base}graph/aggregates`` in the same transaction.
+Only incidents whose year and month are known are counted (a "6 April, year unknown" has no month to count in).
+Casualties listed as victims count under their own outcome and status; the rest of an incident's killed and
+injured counts count under status ``unknown`` — when the source gave the count: a count it did not give is not
+zero, and nothing is counted for it.
 
 Disclosure control (docs/data-responsibility.md): a cell of fewer than :data:`SMALL_CELL` casualties keeps
 its dimensions but not its count; it carries ``mg:suppressed true`` instead.
@@ -12,37 +14,19 @@ its dimensions but not its count; it carries ``mg:suppressed true`` instead.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from rdflib import RDF, RDFS, Namespace, URIRef
+from rdflib.namespace import TIME
 
-from minegraph.core.vocab import MG, concept_iri, graph_iri, mint_key, sparql_prefixes, thing_iri
-from minegraph.store import Store
-from minegraph.store.view import PublicStore
+from minegraph.core.ntriples import NTriplesGraph, lexical
+from minegraph.core.vocab import MG, SCHEMA, concept_iri, graph_iri, mint_key, thing_iri
 
 QB = Namespace("http://purl.org/linked-data/cube#")
 SMALL_CELL = 5
 DATASET_KEY = "casualties-by-area-month"
-
-#: One scan per property (each a single index range in the store), joined here: at 100,000 incidents
-#: about 4x faster than one SPARQL join over them all.
-SCANS = {
-    "incidents": "SELECT ?s WHERE { ?s a mg:Incident }",
-    "victims": "SELECT ?s WHERE { ?s a mg:Victim }",
-    "place": "SELECT ?s ?o WHERE { ?s mg:place ?o }",
-    "killed": "SELECT ?s ?o WHERE { ?s mg:killedCount ?o }",
-    "injured": "SELECT ?s ?o WHERE { ?s mg:injuredCount ?o }",
-    "time": "SELECT ?s ?o WHERE { ?s time:hasTime ?o }",
-    "year": "SELECT ?s ?o WHERE { ?s time:year ?o }",
-    "month": "SELECT ?s ?o WHERE { ?s time:month ?o }",
-    "incident": "SELECT ?s ?o WHERE { ?s mg:incident ?o }",
-    "outcome": "SELECT ?s ?o WHERE { ?s mg:outcome ?o }",
-    "status": "SELECT ?s ?o WHERE { ?s mg:status ?o }",
-}
-#: The admin-1 areas each place lies in (itself included).
-AREAS = """SELECT ?place ?area WHERE {
-  ?place a mg:Place ; schema:containedInPlace* ?area . ?area mg:adminLevel 1 .
-}"""
 
 
 @dataclass(frozen=True)
@@ -57,38 +41,71 @@ def dataset_iri(base: str) -> URIRef:
     return thing_iri(base, "dataset", mint_key("dataset", "aggregates", DATASET_KEY))
 
 
-def count_cells(store: Store | PublicStore) -> Counter[Cell]:
-    """Casualties per cell, read from the store.
+#: (predicate IRI, object term or None) -> (subject, object) N-Triples terms of every matching triple.
+Scan = Callable[[str, "str | None"], Iterable[tuple[str, str]]]
 
-    Incidents count when they have a place within an admin-1 area, a year and a month (shapes allow one
-    place, one time, one count of each kind per incident, one incident, outcome and status per victim).
+
+def store_scan(store: Any) -> Scan:
+    """A :data:`Scan` over anything with a SPARQL ``query`` (a store, its public view): one pattern per scan."""
+    def scan(predicate: str, obj: str | None = None) -> Iterable[tuple[str, str]]:
+        if obj is None:
+            return ((str(row[0]), str(row[1])) for row in store.query(f"SELECT ?s ?o WHERE {{ ?s <{predicate}> ?o }}"))
+        return ((str(row[0]), obj) for row in store.query(f"SELECT ?s WHERE {{ ?s <{predicate}> {obj} }}"))
+
+    return scan
+
+
+def count_cells(scan: Scan) -> Counter[Cell]:
+    """Casualties per cell, from one scan per property (each a single index range in the store, joined here).
+
+    An incident counts when it has a place within an admin-1 area, a year and a month (shapes allow one place,
+    one time, one count of each kind per incident, one incident, outcome and status per victim). Each listed
+    victim counts under its outcome and status; an incident's casualties beyond its listed victims count under
+    status ``unknown`` — only when its count is known: a count the source did not give is not zero.
     """
-    prefixes = sparql_prefixes() + "PREFIX schema: <http://schema.org/>\n"
+    def values(predicate: URIRef) -> dict[str, str]:
+        return {s: o for s, o in scan(str(predicate), None)}
 
-    def scan(name: str) -> dict[str, str]:
-        rows = store.query(prefixes + SCANS[name])
-        if name in ("incidents", "victims"):
-            return {row[0].value: "" for row in rows}  # type: ignore[union-attr]
-        return {row[0].value: row[1].value for row in rows}  # type: ignore[union-attr]
+    def of_type(cls: URIRef) -> list[str]:
+        return [s for s, _o in scan(str(RDF.type), f"<{cls}>")]
 
+    parents: dict[str, list[str]] = {}
+    for child, parent in scan(str(SCHEMA.containedInPlace), None):
+        parents.setdefault(child, []).append(parent)
+    level = {s: lexical(o) for s, o in scan(str(MG.adminLevel), None)}
     areas: dict[str, list[str]] = {}
-    for row in store.query(prefixes + AREAS):  # type: ignore[union-attr]
-        areas.setdefault(row["place"].value, []).append(row["area"].value)
-    place, killed, injured, when = scan("place"), scan("killed"), scan("injured"), scan("time")
-    year, month = scan("year"), scan("month")
-    incidents: dict[str, tuple[list[str], str, int, int]] = {}
-    for incident in scan("incidents"):
-        node = when.get(incident)
-        if incident not in killed or incident not in injured or node not in year or node not in month:
+
+    def admin1(place: str) -> list[str]:
+        found = areas.get(place)
+        if found is None:
+            found, seen, frontier = [], {place}, [place]
+            while frontier:
+                here = frontier.pop()
+                if level.get(here) == "1":
+                    found.append(here[1:-1])
+                for up in parents.get(here, ()):
+                    if up not in seen:
+                        seen.add(up)
+                        frontier.append(up)
+            areas[place] = found = sorted(found)
+        return found
+
+    located, when = values(MG.place), values(TIME.hasTime)
+    killed, injured = values(MG.killedCount), values(MG.injuredCount)
+    year, month = values(TIME.year), values(TIME.month)
+    incidents: dict[str, tuple[list[str], str, int | None, int | None]] = {}
+    for incident in of_type(MG.Incident):
+        node = when.get(incident, "")
+        if node not in year or node not in month or incident not in located:
             continue
-        where = areas.get(place.get(incident, ""))
+        where = admin1(located[incident])
         if where:
-            period = f"{year[node][:4]}-{month[node][-2:]}"
-            incidents[incident] = (where, period, int(killed[incident]), int(injured[incident]))
+            period = f"{(lexical(year[node]) or '')[:4]}-{(lexical(month[node]) or '')[-2:]}"
+            incidents[incident] = (where, period, _count(killed.get(incident)), _count(injured.get(incident)))
     listed: Counter[tuple[str, str]] = Counter()
     cells: Counter[Cell] = Counter()
-    of, outcomes, statuses = scan("incident"), scan("outcome"), scan("status")
-    for victim in scan("victims"):
+    of, outcomes, statuses = values(MG.incident), values(MG.outcome), values(MG.status)
+    for victim in of_type(MG.Victim):
         incident = of.get(victim, "")
         if incident not in incidents or victim not in outcomes or victim not in statuses:
             continue
@@ -98,14 +115,19 @@ def count_cells(store: Store | PublicStore) -> Counter[Cell]:
         listed[(incident, outcome)] += 1
     for incident, (where, period, killed_n, injured_n) in incidents.items():
         for outcome, total in (("killed", killed_n), ("injured", injured_n)):
-            rest = total - listed[(incident, outcome)]
+            rest = (total or 0) - listed[(incident, outcome)]  # an unknown count leaves no rest to count
             for area in where if rest > 0 else ():
                 cells[Cell(area, period, outcome, "unknown")] += rest
     return cells
 
 
+def _count(term: str | None) -> int | None:
+    text = lexical(term) if term else None
+    return int(text) if text is not None and text.lstrip("-").isdigit() else None
+
+
 def _code(concept: str) -> str:
-    return concept.rsplit("/", 1)[1]
+    return concept.strip("<>").rsplit("/", 1)[1]
 
 
 def cube_ntriples(cells: Counter[Cell], base: str) -> list[str]:
@@ -139,24 +161,18 @@ def cube_ntriples(cells: Counter[Cell], base: str) -> list[str]:
     return lines
 
 
-def refresh(store: Store, base: str) -> int:
-    """Recompute the aggregates graph from the store, through the gate; returns the number of observations.
-
-    The fast gate (:mod:`minegraph.store.fastgate`) checks the observations, and only the difference to
-    the stored graph is written: at 100,000 incidents (23,000 observations) pyshacl and a full replacement
-    took 30 s of a 50 s ingest.
-    """
+def cube_graph(cells: Counter[Cell], base: str) -> NTriplesGraph:
+    """The aggregates graph of ``cells`` (:func:`count_cells`), checked by the fast gate (pyshacl and a full
+    replacement took 30 s of a 50 s ingest at 100,000 incidents; the write door writes only its difference)."""
     from minegraph.core.errors import ValidationFailed
-    from minegraph.core.ntriples import NTriplesGraph
-    from minegraph.store.commit import current_triples, write_atomically
     from minegraph.store.fastgate import base_reference_text, validate_ntriples
 
-    target = str(graph_iri(base, "aggregates"))
-    # restricted graphs are never counted in public aggregates, nor the observations themselves (faster scans)
-    cells = count_cells(PublicStore(store, base, leave_out=[target]))
     lines = cube_ntriples(cells, base)
     report = validate_ntriples("".join(lines), base_reference_text())
     if not report.conforms:
         raise ValidationFailed("the aggregates do not conform: the store was not changed", report=report)
-    write_atomically(store, {target: NTriplesGraph(lines)}, {target: current_triples(store, target)})
-    return len(cells)
+    return NTriplesGraph(lines)
+
+
+def aggregates_graph_iri(base: str) -> str:
+    return str(graph_iri(base, "aggregates"))

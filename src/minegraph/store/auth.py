@@ -9,11 +9,14 @@ every message name the token by its *name*.
 
 ``MINEGRAPH_WRITE_TOKEN`` (``settings.write_token``) still works as a bootstrap token named ``legacy``.
 
-Every write appends one JSON line to ``audit.log``: when, who (``token:NAME`` or ``cli:USER``), what, graphs.
+Every write appends one JSON line to ``audit.log`` *before* it commits — when, who (``token:NAME`` or
+``cli:USER``), what, which graphs, and a write id — and does not commit if that line cannot be written; a
+second line with the same id says what became of it (``committed`` with the store generation, or ``failed``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import hashlib
@@ -23,12 +26,13 @@ import os
 import re
 import secrets
 import threading
+import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from minegraph.core.errors import InputError, MinegraphError
+from minegraph.core.errors import InputError, MinegraphError, StoreError
 from minegraph.core.settings import Settings
 
 TOKEN_PREFIX = "mg_"
@@ -161,19 +165,55 @@ def cli_actor() -> str:
         return "cli"
 
 
-def audit(settings: Settings, actor: str, action: str, graphs: Iterable[str], **extra: Any) -> None:
-    """Append one line to ``{store}.auth/audit.log``: when, who, what, which graphs."""
-    line = {"time": _now(), "actor": actor, "action": action, "graphs": sorted(str(g) for g in graphs), **extra}
+def audit(settings: Settings, actor: str, action: str, graphs: Iterable[str], **extra: Any) -> str:
+    """Append one line to ``{store}.auth/audit.log`` — when, who, what, which graphs — and make it durable
+    (fsync); returns the line's write id. A write that cannot be audited must not happen: any failure is a
+    :class:`StoreError` raised before the write (the write door calls this before it commits)."""
+    write = uuid.uuid4().hex
+    line = {"time": _now(), "write": write, "actor": actor, "action": action,
+            "graphs": sorted(str(g) for g in graphs), **extra}
+    _append(settings, line, durable=True)
+    return write
+
+
+def audit_outcome(settings: Settings, write: str, **outcome: Any) -> None:
+    """Append what became of the write ``write`` (``committed`` with its generation, or ``failed`` with the
+    reason). Best effort: the write has already happened, or not, whatever this line says."""
+    with contextlib.suppress(StoreError):
+        _append(settings, {"time": _now(), "write": write, **outcome}, durable=False)
+
+
+def _append(settings: Settings, line: dict[str, Any], *, durable: bool) -> None:
     path = auth_dir(settings) / "audit.log"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    with os.fdopen(fd, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+            handle.flush()
+            if durable:
+                os.fsync(handle.fileno())
+    except OSError as error:
+        raise StoreError(f"the audit log {path} cannot be written ({error.strerror or error}): nothing was "
+                         "written to the store") from error
 
 
 def audit_lines(settings: Settings) -> list[dict[str, Any]]:
-    """The audit log, oldest first."""
+    """The writes of the audit log, oldest first, each with what became of it (``committed``: its generation,
+    or ``failed``: why) merged in when that is known."""
     path = auth_dir(settings) / "audit.log"
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    writes: dict[str, dict[str, Any]] = {}
+    lines: list[dict[str, Any]] = []
+    for text in path.read_text(encoding="utf-8").splitlines():
+        if not text.strip():
+            continue
+        line = json.loads(text)
+        if "action" in line or "write" not in line:
+            lines.append(line)
+            if "write" in line:
+                writes[line["write"]] = line
+        elif line["write"] in writes:
+            writes[line["write"]].update({k: v for k, v in line.items() if k not in ("time", "write")})
+    return lines

@@ -1,24 +1,44 @@
-"""Writing graphs to a store atomically: the difference to what it holds, or a bulk load under a marker.
+"""The last step of the write door: every graph of a write made as it should be, in one transaction.
+
+:func:`commit` gets, for each graph a write changes, the triples it holds now and the triples it must hold, and
+makes the store hold them, all at once or not at all:
+
+- a graph new to the store, larger than ``bulk_above`` triples and without blank nodes, is **bulk-loaded** in
+  place under a loading marker (``Store.begin_bulk``): several times faster than a transaction, which matters
+  for a national file of millions of triples; readers leave it out until the final update unmarks it;
+- a graph with blank nodes (in what it holds or must hold: blank nodes cannot be matched between the two) is
+  **staged**: loaded into a private staging graph that the final update moves onto it;
+- every other graph is written as its **difference** (``DELETE DATA`` / ``INSERT DATA``): the difference of a
+  re-ingest or of a correction is usually a few triples, even in a graph of millions.
+
+Then one SPARQL update does the rest of the write — the differences, the moves, the graphs dropped or created,
+and the removal of the loading markers — so readers see the store as it was, or as it is after the whole
+write. A failure undoes the bulk loads and staging graphs at once; a crash leaves them to the next writer, who
+drops them (they were never visible).
 
 Test hook: ``MINEGRAPH_TEST_CRASH_AT=<stage>`` kills the process with SIGKILL at a named stage
-(:data:`CRASH_STAGES`), so tests can show that a crash leaves the store as it was. Never set it otherwise.
+(:data:`CRASH_STAGES`), so tests can show that a crash at any moment leaves the store as before or as after the
+write. Never set it otherwise.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Mapping
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Triple, parse, serialize
+from pyoxigraph import BlankNode, RdfFormat, Triple, parse, serialize
 
 from minegraph.core.ntriples import NTriplesGraph
 
 CRASH_ENV = "MINEGRAPH_TEST_CRASH_AT"
-#: read: input read and mapped; validated: the gate passed; writing: just before the write; loading: a graph new
-#: to the store bulk-loaded under its marker, not yet published; written: just after the write.
-CRASH_STAGES = ("read", "validated", "writing", "loading", "written")
+#: Where a write can be killed by the test hook, in order: ``read`` (input read and mapped), ``checked`` (the
+#: privacy rules and the gate passed, derived graphs computed), ``audited`` (the audit line written),
+#: ``loading`` (bulk loads and staging graphs written, not yet published), ``written`` (the final update
+#: committed, the generation not yet bumped), ``bumped`` (the generation bumped, the audit not yet confirmed).
+CRASH_STAGES = ("read", "checked", "audited", "loading", "written", "bumped")
 
 
 def crash_point(stage: str) -> None:
@@ -27,92 +47,116 @@ def crash_point(stage: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def current_triples(store: Any, graph: str) -> set[Triple]:
-    """The triples of one named graph of the store, as pyoxigraph terms."""
-    ox = getattr(store, "oxigraph", None)
-    if ox is not None:
-        return {q.triple for q in ox.quads_for_pattern(None, None, None, NamedNode(graph))}
-    return set(store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"))
+@dataclass
+class GraphChange:
+    """One graph of a write: ``iri`` (None: the store's own default graph), what it holds now (``old``, and
+    whether it exists at all) and what it must hold (``new``; None: remove the graph)."""
+
+    iri: str | None
+    new: NTriplesGraph | None
+    old: set[Triple] = field(default_factory=set)
+    exists: bool = False
+    #: ``new`` parsed, when the caller has parsed it already (it is parsed here otherwise)
+    new_set: set[Triple] | None = None
+
+    @property
+    def name(self) -> str:
+        return f"<{self.iri}>" if self.iri is not None else "DEFAULT"
 
 
-def write_atomically(store: Any, graphs: Mapping[str, NTriplesGraph | None],
-                     old: Mapping[str, set[Triple]], *, bulk_above: int = 0) -> tuple[int, int]:
-    """Make each graph hold exactly the given triples (None: remove the graph), atomically; (removed, added)
-    triples.
+@dataclass
+class Committed:
+    """What :func:`commit` wrote: triples removed and added."""
 
-    A graph new to the store with more than ``bulk_above`` triples is written with the store's bulk loader
-    under a crash-safe marker (``Store.begin_bulk``; embedded: about 3x faster than a transaction, remote: no
-    MOVE of the whole graph), which matters for a national file of millions of triples. Of the other graphs
-    only the difference to ``old`` is written, as one SPARQL update (DELETE DATA; INSERT DATA; DROP of the
-    graphs removed) — the same transaction that publishes the bulk-loaded graphs; the difference of a
-    re-ingest or of a correction is usually a few triples. Graphs with blank nodes (RDF inputs) go through
-    ``Store.replace_graphs`` instead.
-    """
-    bulk = {iri: g for iri, g in graphs.items() if g and len(g) > bulk_above and not old.get(iri)
-            and hasattr(store, "begin_bulk") and not _has_blank_nodes(g)}
-    removed: list[Quad] = []
-    added: list[Quad] = []
-    dropped: list[str] = []
-    blank = False
-    for iri, graph in graphs.items():
-        if iri in bulk:
-            continue
-        if graph is None:
-            dropped.append(iri)
-            continue
-        name = NamedNode(iri)
-        new = {q.triple for q in parse(graph.text().encode("utf-8"), format=RdfFormat.N_TRIPLES)} if graph else set()
-        before = old.get(iri, set())
-        blank = blank or any(isinstance(t.subject, BlankNode) or isinstance(t.object, BlankNode)
-                             for t in new | before)
-        removed += [Quad(t.subject, t.predicate, t.object, name) for t in before - new]
-        added += [Quad(t.subject, t.predicate, t.object, name) for t in new - before]
-    crash_point("writing")
-    if blank:
-        store.replace_graphs({iri: None if g is None else g for iri, g in graphs.items()})
-        crash_point("written")
-        return len(removed), len(added)
-    update = " ;\n".join([*(f"DROP SILENT GRAPH <{iri}>" for iri in dropped),
-                          *filter(None, [_difference_update(removed, added)])])
-    if bulk:
-        store.begin_bulk(bulk)
-        try:
-            for iri, graph in bulk.items():  # one call per graph: pieces cost ~25 % more (more files to merge)
-                store.bulk_load(iri, graph.chunks())  # streamed: no second copy of the graph
-            crash_point("loading")
-            store.finish_bulk(bulk, update)
-        except Exception:
-            store.abandon_bulk(bulk)  # a failed write leaves nothing behind (a crash: the next writer cleans up)
-            raise
-    elif added and not removed and not dropped and getattr(store, "oxigraph", None) is not None:
-        # one transactional N-Quads load: about 3x faster than the same triples as INSERT DATA
-        store.oxigraph.load(serialize(added, format=RdfFormat.N_QUADS), format=RdfFormat.N_QUADS)
-    elif update:
-        store.update(update)
-    crash_point("written")
-    gone = sum(len(old.get(iri, ())) for iri in dropped)
-    return len(removed) + gone, len(added) + sum(len(g) for g in bulk.values())
+    removed: int = 0
+    added: int = 0
 
 
-def _has_blank_nodes(graph: Any) -> bool:
+def has_blank_nodes(graph: NTriplesGraph | None) -> bool:
     """Whether N-Triples ``graph`` may hold blank nodes (conservative: ``_:`` anywhere, even in a literal)."""
-    return not hasattr(graph, "lines") or any("_:" in line for line in graph.lines)
+    return graph is not None and any("_:" in line for line in graph.lines)
 
 
-def _difference_update(removed: list[Quad], added: list[Quad]) -> str:
-    """One SPARQL update that deletes ``removed`` and inserts ``added`` ('' when both are empty)."""
-    operations = []
-    for keyword, quads in (("DELETE DATA", removed), ("INSERT DATA", added)):
-        if quads:
-            body = (serialize(quads, format=RdfFormat.N_QUADS) or b"").decode("utf-8")
-            operations.append(f"{keyword} {{ {_graph_blocks(body)} }}")
-    return " ;\n".join(operations)
+def triples_of(graph: NTriplesGraph) -> set[Triple]:
+    return {q.triple for q in parse(graph.text().encode("utf-8"), format=RdfFormat.N_TRIPLES)} if graph.lines else set()
 
 
-def _graph_blocks(nquads: str) -> str:
-    """N-Quads as ``GRAPH <g> { triples }`` blocks for INSERT DATA / DELETE DATA."""
-    by_graph: dict[str, list[str]] = {}
-    for line in nquads.splitlines():
-        body, _, graph = line.rstrip(" .").rpartition(" ")
-        by_graph.setdefault(graph, []).append(body + " .")
-    return "\n".join(f"GRAPH {g} {{\n" + "\n".join(lines) + "\n}" for g, lines in by_graph.items())
+def commit(store: Any, changes: Iterable[GraphChange], *, bulk_above: int = 50_000) -> Committed:
+    """Make every graph of ``changes`` hold its ``new`` triples, in one transaction (see the module's text)."""
+    changes = list(changes)
+    bulk = [c for c in changes if c.iri is not None and c.new is not None and not c.exists and not c.old
+            and len(c.new) > bulk_above and not has_blank_nodes(c.new)]
+    operations: list[str] = []
+    deleted: list[tuple[str, Triple]] = []
+    inserted: list[tuple[str, Triple]] = []
+    staged: dict[str, GraphChange] = {}
+    done = Committed()
+    for change in changes:
+        if change in bulk:
+            continue
+        if change.new is None:
+            operations.append(f"DROP SILENT {'GRAPH ' if change.iri else ''}{change.name}")
+            done.removed += len(change.old)
+            continue
+        if has_blank_nodes(change.new) or any(_blank(t) for t in change.old):
+            staged[change.name] = change
+            continue
+        new = change.new_set if change.new_set is not None else triples_of(change.new)
+        deleted += [(change.name, t) for t in change.old - new]
+        inserted += [(change.name, t) for t in new - change.old]
+        if not new and not change.exists and change.iri is not None:
+            operations.append(f"CREATE SILENT GRAPH {change.name}")
+    difference = _data_blocks("DELETE DATA", deleted) + _data_blocks("INSERT DATA", inserted)
+    done.removed += len(deleted)
+    done.added += len(inserted) + sum(len(c.new) for c in bulk if c.new is not None)
+    staging: list[str] = []
+    try:
+        if bulk:
+            store.begin_bulk([c.iri for c in bulk])
+            for change in bulk:  # one call per graph, streamed: no second copy of a national file's graph
+                assert change.new is not None
+                store.bulk_load(change.iri, change.new.chunks())
+        for name, change in staged.items():
+            assert change.new is not None
+            graph = store.stage(change.new.text().encode("utf-8")) if change.new.lines else None
+            if graph is not None:
+                staging.append(graph)
+                operations.append(f"MOVE SILENT GRAPH <{graph}> TO {'GRAPH ' if change.iri else ''}{name}")
+            else:
+                operations.append(f"CLEAR SILENT {'GRAPH ' if change.iri else ''}{name}")
+                if change.iri is not None:
+                    operations.append(f"CREATE SILENT GRAPH {name}")
+            done.removed += len(change.old)
+            done.added += len(change.new)
+        crash_point("loading")
+        update = " ;\n".join([*difference, *operations])
+        if bulk:
+            store.finish_bulk([c.iri for c in bulk], update)
+        elif update:
+            store.apply_update(update)
+    except BaseException:
+        if bulk:
+            store.abandon_bulk([c.iri for c in bulk])
+        if staging:
+            store.drop_staged(staging)
+        raise
+    crash_point("written")
+    return done
+
+
+def _blank(triple: Triple) -> bool:
+    return isinstance(triple.subject, BlankNode) or isinstance(triple.object, BlankNode)
+
+
+def _data_blocks(keyword: str, quads: list[tuple[str, Triple]]) -> list[str]:
+    """``DELETE DATA { GRAPH <g> { … } … }`` (or INSERT DATA) for ``(graph name, triple)`` pairs; [] for none."""
+    if not quads:
+        return []
+    by_graph: dict[str, list[Triple]] = {}
+    for name, triple in quads:
+        by_graph.setdefault(name, []).append(triple)
+    blocks = []
+    for name, triples in by_graph.items():
+        body = (serialize(triples, format=RdfFormat.N_TRIPLES) or b"").decode("utf-8")
+        blocks.append(body if name == "DEFAULT" else f"GRAPH {name} {{\n{body}}}")
+    return [f"{keyword} {{\n" + "\n".join(blocks) + "\n}"]

@@ -1,27 +1,26 @@
 """The embedded store: pyoxigraph on disk.
 
-Writes are staged: the new triples of a graph are loaded (in one transaction) into a staging graph,
-then one SPARQL update moves every staged graph onto its target. A crash before the move leaves only
-a staging graph behind, which the next writer drops; the published graphs are never half-written.
+Only :mod:`minegraph.store.door` writes, through the primitives below, and every write ends in one SPARQL
+update (one RocksDB transaction) that publishes all of it at once. What it needs before that is private
+until then:
 
-A graph that is not in the store yet can instead be written with pyoxigraph's bulk loader, three to four
-times faster than a transaction and not atomic by itself (:meth:`EmbeddedStore.begin_bulk`): a marker
-quad in the private graph :data:`PENDING_GRAPH` names the graph while it loads, readers leave marked graphs
-out (:data:`minegraph.store.view.GRAPHS_QUERY`), and one transaction removes the marker together with the
-other changes of the same write. A crash in between leaves the marker, and the next writer that opens the
-store drops the half-loaded graph: the store is as it was before that write.
+- a graph with blank nodes is loaded into a **staging graph** (``urn:minegraph:staging:…``) and moved onto its
+  target by that update; a crash before leaves only the staging graph, which the next writer drops;
+- a graph new to the store is written with pyoxigraph's **bulk loader**, several times faster than a
+  transaction and not atomic by itself (:meth:`EmbeddedStore.begin_bulk`): a marker quad in the private graph
+  :data:`PENDING_GRAPH` names the graph while it loads, readers leave marked graphs out
+  (:data:`minegraph.store.view.GRAPHS_QUERY`), and the final update removes the marker. A crash in between
+  leaves the marker, and the next writer that opens the store drops the half-loaded graph.
 """
-
 from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, serialize
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Triple, serialize
 from pyoxigraph import Store as OxStore
-from rdflib import Graph
 
 from minegraph.core.errors import QueryError, StoreError
 from minegraph.store import QueryResult
@@ -74,7 +73,8 @@ class EmbeddedStore:
 
     @property
     def oxigraph(self) -> OxStore:
-        """The underlying pyoxigraph store."""
+        """The underlying pyoxigraph store, for reading (``query`` with ``prefixes``, ``quads_for_pattern``).
+        Never write through it: every write goes through :mod:`minegraph.store.door`."""
         return self._store
 
     def query(
@@ -97,31 +97,34 @@ class EmbeddedStore:
         except SyntaxError as error:
             raise QueryError(f"the query does not parse: {error}") from error
 
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+    def graph_triples(self, graph: str | None) -> set[Triple]:
+        name = NamedNode(graph) if graph is not None else DefaultGraph()
+        return {q.triple for q in self._store.quads_for_pattern(None, None, None, name)}
+
+    # --- writing: the primitives of minegraph.store.door ------------------------------------------------------
+    def apply_update(self, sparql: str) -> None:
         try:
-            self._store.update(sparql, base_iri=base_iri)
-        except SyntaxError as error:
-            raise QueryError(f"the update does not parse: {error}") from error
+            self._store.update(sparql)
+            self._store.flush()
+        except SyntaxError as error:  # the door writes only updates it made: a bug, not a user error
+            raise StoreError(f"minegraph made an update the store cannot read: {error}") from error
         except OSError as error:
             raise StoreError(f"the store could not be written: {error}") from error
 
-    def replace_graphs(self, graphs: Mapping[str, Graph | None]) -> None:
-        operations: list[str] = []
+    def stage(self, data: bytes) -> str:
+        staging = f"{STAGING_PREFIX}{uuid.uuid4()}"
         try:
-            for target, triples in graphs.items():
-                if triples is None or len(triples) == 0:
-                    operations.append(f"DROP SILENT GRAPH <{target}>")
-                    continue
-                staging = f"{STAGING_PREFIX}{uuid.uuid4()}"
-                data = triples.serialize(format="nt", encoding="utf-8")
-                self._store.load(data, format=RdfFormat.N_TRIPLES, to_graph=NamedNode(staging))
-                operations.append(f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{target}>")
-            if operations:
-                self._store.update(" ;\n".join(operations))
-            self._store.flush()
+            self._store.load(data, format=RdfFormat.N_TRIPLES, to_graph=NamedNode(staging))
         except OSError as error:
             self._drop_staging()
             raise StoreError(f"the store could not be written: {error}") from error
+        return staging
+
+    def drop_staged(self, graphs: Iterable[str]) -> None:
+        for graph in graphs:
+            node = NamedNode(graph)
+            if self._store.contains_named_graph(node):
+                self._store.remove_graph(node)
 
     def begin_bulk(self, targets: Iterable[str]) -> None:
         """Mark ``targets`` (graphs not in the store) as loading, in one transaction, before bulk loads."""

@@ -1,14 +1,14 @@
 """The SHACL gate: validation of one named graph at a time, and readable reports.
 
-A graph is validated together with the reference graphs it points to (ontology, concept schemes,
-places, agents), so the cost grows with the graph, not with the store. Only results about nodes of the
-graph itself are reported. A privacy check runs beside SHACL: no literal of a public graph may contain a
-string that a source file marks for redaction (a victim's name, for instance).
+A graph is validated together with what it points to (ontology, concept schemes, places, agents: the write door
+passes exactly that, :meth:`minegraph.store.overlay.Overlay.context`), so the cost grows with the graph, not with
+the store. Only results about nodes of the graph itself are reported. The privacy rules run beside the shapes,
+in the door (:mod:`minegraph.store.privacy`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pyshacl
@@ -51,12 +51,25 @@ class Index:
         self.records.update(other.records)
 
 
+def locate(where: Mapping[str, tuple[str, str]] | Index | None, node: str) -> tuple[str, str] | None:
+    """(file, record) that ``node`` came from, by ``where`` (node IRI -> (file, record)); a ``#`` node is found
+    through the thing it belongs to. None when ``where`` does not know it."""
+    if where is None:
+        return None
+    if isinstance(where, Index):
+        return where.locate(node)
+    found = where.get(node)
+    if found is None and "#" in node:
+        found = where.get(node.split("#", 1)[0])
+    return found
+
+
 VIOLATION, WARNING, INFO = SH.Violation, SH.Warning, SH.Info
 _SEVERITY_WORD = {VIOLATION: "violation", WARNING: "warning", INFO: "info"}
 REDACTED = "[redacted]"
 #: Graphs larger than this (the gazetteer, big sources) go through the fast gate, which reports the same
 #: results as pyshacl on every shapes fixture (tests/test_ingest_gate.py); smaller ones through pyshacl.
-FAST_GATE_TRIPLES = 5_000
+FAST_GATE_TRIPLES = 1_000
 
 
 @dataclass(frozen=True)
@@ -179,7 +192,6 @@ def validate(
     *,
     reference: Graph | None = None,
     index: Index | None = None,
-    redact: Iterable[str] = (),
 ) -> ValidationReport:
     """Validate ``data`` against the shapes, with ``reference`` (default: ontology + concepts) mixed in."""
     reference = reference if reference is not None else reference_graph()
@@ -198,7 +210,6 @@ def validate(
         if focus not in own_subjects:
             continue
         report.results.append(_result(report_graph, node, focus, index))
-    report.results.extend(privacy_check(data, redact, index))
     return report
 
 
@@ -221,21 +232,3 @@ def _result(report: Graph, node: Node, focus: Node, index: Index | None) -> Resu
         file=located[0] if located else None,
         record=located[1] if located else None,
     )
-
-
-def privacy_check(data: Graph, redact: Iterable[str], index: Index | None = None) -> list[Result]:
-    """Violations for every literal that contains a string marked for redaction (case-insensitive)."""
-    needles = [s.casefold() for s in redact if s and s.strip()]
-    if not needles:
-        return []
-    results = []
-    for subject, predicate, obj in data:
-        if isinstance(obj, Literal) and any(n in str(obj).casefold() for n in needles):
-            located = index.locate(str(subject)) if index else None
-            results.append(Result(
-                severity=VIOLATION,
-                message="contains a detail marked for redaction (it identifies a person); it must not be published",
-                focus=str(subject), path=str(predicate), value=REDACTED, shape=None,
-                file=located[0] if located else None, record=located[1] if located else None,
-            ))
-    return results

@@ -1,19 +1,21 @@
 """How query workers and writers share one on-disk store.
 
 RocksDB allows one read-write handle, and a read-only handle must not be open while another process writes.
-So readers and writers coordinate through files beside the store (``{store}.locks/``):
+So readers and writers coordinate through ``flock`` locks on files beside the store (``{store}.locks/``).
+Every lock dies with the process that holds it: a writer killed at any moment leaves nothing that keeps
+readers out, and they read again at once (no file whose existence means something, which only a clean exit
+would remove).
 
-- ``readers.lock``: every query worker holds a shared ``flock`` while its read-only handle is open;
-  a writer takes it exclusively to commit, which can only happen once every reader has closed.
-- ``pending``: a writer creates it before waiting for the exclusive lock; a worker that sees it closes its
-  handle and releases its lock, and waits until it is gone (so writers are not starved).
-- ``write.lock``: writers take it exclusively for the whole write (read, validate, commit): one at a time.
+- ``readers.lock``: every query worker holds a shared lock while its read-only handle is open; a writer takes
+  it exclusively to commit, which can only happen once every reader has closed.
+- ``intent.lock``: a writer holds it exclusively from before it waits for ``readers.lock`` until its commit is
+  done; a reader that finds it held (a non-blocking test) closes its handle, releases its shared lock and
+  waits until the writer is gone (so writers are not starved by a stream of queries).
+- ``write.lock``: writers take it exclusively for the whole write (read, check, commit): one at a time.
 - ``generation``: a number bumped after every commit; caches key on it. ``generation.lock`` makes each bump
-  one step: the number is replaced (a new file renamed over the old one), and the document cache
-  (:mod:`minegraph.publish.doccache`, ``{store}.docs/``) is repointed at the new generation before any reader can
-  see the new data.
-
-``flock`` locks die with their process, so a worker killed at the query time limit releases its lock.
+  one step: the number is replaced (a new file renamed over the old one), and the generation directories
+  (:mod:`minegraph.store.generations`, ``{store}.docs/``) are repointed at it before any reader can see the
+  new data.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ from pathlib import Path
 from minegraph.core.errors import StoreError
 from minegraph.store import generations
 
+#: How often a waiting reader looks again whether the writer is done (seconds).
+POLL = 0.02
+
 
 class StoreLocks:
     """The lock files of the store at ``store``."""
@@ -35,27 +40,42 @@ class StoreLocks:
     def __init__(self, store: str | Path) -> None:
         store = Path(store).resolve()
         self.directory = store.with_name(store.name + ".locks")
-        self.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(f"cannot open the store at {store}: its lock directory {self.directory} cannot be "
+                             f"made ({error.strerror or error})") from error
         self.readers = self.directory / "readers.lock"
         self.writers = self.directory / "write.lock"
-        self.pending = self.directory / "pending"
+        self.intent = self.directory / "intent.lock"
         self.generation_file = self.directory / "generation"
         self.generation_lock = self.directory / "generation.lock"
         self.documents = generations.documents_dir(store)
-        for path in (self.readers, self.writers, self.generation_lock):
+        for path in (self.readers, self.writers, self.intent, self.generation_lock):
             path.touch(exist_ok=True)
 
     # --- readers (query workers) ---------------------------------------------------------------------------
     def write_pending(self) -> bool:
-        return self.pending.exists()
+        """Whether a writer is waiting for the readers or committing (it holds ``intent.lock``)."""
+        fd = os.open(self.intent, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)  # closing releases the test lock, if it was taken
+        return False
 
     def acquire_shared(self) -> int:
         """Wait until no write is pending, then hold a shared lock; returns the descriptor to release."""
-        while self.write_pending():
-            time.sleep(0.02)
-        fd = os.open(self.readers, os.O_RDWR)
-        fcntl.flock(fd, fcntl.LOCK_SH)
-        return fd
+        while True:
+            while self.write_pending():
+                time.sleep(POLL)
+            fd = os.open(self.readers, os.O_RDWR)
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            if not self.write_pending():
+                return fd
+            self.release(fd)  # a writer came in between: let it go first
 
     @staticmethod
     def release(fd: int) -> None:
@@ -75,23 +95,28 @@ class StoreLocks:
 
     @contextlib.contextmanager
     def readers_paused(self, timeout: float) -> Iterator[None]:
-        """Hold the store exclusively: every read-only handle is closed for the duration of the block."""
-        self.pending.touch()
-        fd = os.open(self.readers, os.O_RDWR)
+        """Hold the store exclusively: every read-only handle is closed for the duration of the block.
+
+        The generation is bumped at the end of the block, while the readers are still out: no one has read the
+        new data under the old number."""
+        intent = os.open(self.intent, os.O_RDWR)
         try:
-            _lock(fd, timeout, "queries still running kept the store busy")
+            _lock(intent, timeout, "another write is still running")
+            fd = os.open(self.readers, os.O_RDWR)
             try:
-                yield
+                _lock(fd, timeout, "queries still running kept the store busy")
+                try:
+                    yield
+                finally:
+                    self.bump()
             finally:
-                self.bump()  # while the readers are still out: no one has read the new data yet
+                os.close(fd)
         finally:
-            with contextlib.suppress(FileNotFoundError):
-                self.pending.unlink()
-            os.close(fd)
-            self.prune_documents()
+            os.close(intent)
+        self.prune_documents()
 
     def bump(self) -> int:
-        """Record a commit (or a release): the next generation, and the document cache repointed at it.
+        """Record a commit (or a release): the next generation, and the generation directories repointed at it.
 
         Call it after the change, before anyone can read it (:meth:`readers_paused` does, for the embedded store).
         """
@@ -105,14 +130,14 @@ class StoreLocks:
         return generation
 
     def point_documents(self) -> int:
-        """Create the document cache if need be and point its ``current`` at the store's generation."""
+        """Create the generation directories if need be and point ``current`` at the store's generation."""
         with self._generation_locked():
             generation = self.generation()
             generations.point_current(self.documents, generation)
         return generation
 
     def prune_documents(self) -> None:
-        """Remove the document files of past generations (best effort; after the locks are released)."""
+        """Remove the directories of past generations (best effort; after the locks are released)."""
         generations.prune(self.documents)
 
     def generation(self) -> int:

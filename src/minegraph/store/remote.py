@@ -17,10 +17,12 @@ through SPARQL 1.1 Update, graph uploads and downloads through the Graph Store H
 ``"auto"`` (the default) picks ``"graphs"`` for Virtuoso (recognised by its ``Server`` header) and
 ``"server"`` otherwise. A query that names its own dataset (``FROM``) is sent as it is.
 
-**Atomic replace.** :meth:`RemoteStore.replace_graphs` uploads each graph into a staging graph
-``urn:minegraph:staging:{time}:{uuid}`` (Graph Store PUT), then one SPARQL update moves every staging graph
-onto its target. A failure before the move drops the staging graphs; a writer that died leaves staging
-graphs that the next writer drops once they are older than :data:`STALE_SECONDS`.
+**Writes** come only from :mod:`minegraph.store.door`, through the primitives of the Store protocol, and end
+in one SPARQL update that publishes all of a write at once. Before it, graphs with blank nodes are uploaded into
+staging graphs ``urn:minegraph:staging:{time}:{uuid}`` (Graph Store PUT) that the update moves onto their
+targets, and graphs new to the store are uploaded in place under a loading marker (:meth:`begin_bulk`). A writer
+that died leaves staging graphs and marked graphs that the next writer drops once they are older than
+:data:`STALE_SECONDS`.
 """
 
 from __future__ import annotations
@@ -35,12 +37,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from pyoxigraph import NamedNode, Quad, QueryResultsFormat, RdfFormat, Triple, parse, parse_query_results, serialize
 from pyoxigraph import Store as OxStore
-from rdflib import Graph
 from SPARQLWrapper import POST, POSTDIRECTLY, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException, Unauthorized
 
@@ -186,6 +187,12 @@ class RemoteStore:
             return serialize((Quad(t.subject, t.predicate, t.object, g) for t, g in quads), format=rdf_format) or b""
         return serialize((t for t, _g in quads), format=rdf_format) or b""
 
+    def graph_triples(self, graph: str | None) -> set[Triple]:
+        if graph is None:
+            data = self.default_graph()
+            return {q.triple for q in parse(data, format=RdfFormat.N_TRIPLES)} if data else set()
+        return set(self._graph_triples(graph))
+
     def has_graph(self, graph: str) -> bool:
         return graph in self._all_graphs()
 
@@ -202,34 +209,33 @@ class RemoteStore:
         self._graphs = None
 
     # --- writing ---------------------------------------------------------------------------------------------
-    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
-        text = f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql
-        wrapper = self._wrapper(text, self.write_timeout, update=True)
+    def apply_update(self, sparql: str) -> None:
+        """One SPARQL update; first the leftovers of writers that died (:meth:`_drop_stale`)."""
+        self._drop_stale()
+        self._update(sparql)
+
+    def _update(self, sparql: str) -> None:
+        wrapper = self._wrapper(sparql, self.write_timeout, update=True)
         try:
             self._send(lambda: wrapper.query().response, self.write_timeout)
         finally:
             self._graphs = None
 
-    def replace_graphs(self, graphs: Mapping[str, Graph | None]) -> None:
+    def stage(self, data: bytes) -> str:
+        """Upload N-Triples into a new staging graph ``urn:minegraph:staging:{time}:{uuid}`` (Graph Store PUT)."""
         self._drop_stale()
-        operations: list[str] = []
-        staged: list[str] = []
+        staging = f"{STAGING_PREFIX}{int(time.time())}:{uuid.uuid4()}"
         try:
-            for target, triples in graphs.items():
-                if triples is None or len(triples) == 0:
-                    operations.append(f"DROP SILENT GRAPH <{target}>")
-                    continue
-                staging = f"{STAGING_PREFIX}{int(time.time())}:{uuid.uuid4()}"
-                staged.append(staging)
-                self._put(staging, triples.serialize(format="nt", encoding="utf-8"))
-                operations.append(f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{target}>")
-            if operations:
-                self.update(" ;\n".join(operations))
+            self._put(staging, data)
         except StoreError:
-            self._drop(staged)
+            self._drop([staging])
             raise
         finally:
             self._graphs = None
+        return staging
+
+    def drop_staged(self, graphs: Iterable[str]) -> None:
+        self._drop(graphs)
 
     def begin_bulk(self, targets: Iterable[str]) -> None:
         """Mark ``targets`` (graphs not in the store) as loading before :meth:`bulk_load` uploads them.
@@ -242,7 +248,7 @@ class RemoteStore:
         self._drop_stale()
         stamp = int(time.time())
         marks = " ".join(f'<{t}> <{PENDING}> "{stamp}" .' for t in targets)
-        self.update(f"INSERT DATA {{ GRAPH <{PENDING_GRAPH}> {{ {marks} }} }}")
+        self._update(f"INSERT DATA {{ GRAPH <{PENDING_GRAPH}> {{ {marks} }} }}")
 
     def bulk_load(self, target: str, data: bytes | Iterable[bytes]) -> None:
         """Append N-Triples ``data`` (bytes, or pieces that each end at a line end) to the marked graph
@@ -269,7 +275,7 @@ class RemoteStore:
     def finish_bulk(self, targets: Iterable[str], update: str = "") -> None:
         """Publish the uploaded ``targets``: remove their markers and apply ``update``, in one SPARQL update."""
         operations = [f"DELETE WHERE {{ GRAPH <{PENDING_GRAPH}> {{ <{t}> <{PENDING}> ?state }} }}" for t in targets]
-        self.update(" ;\n".join([*operations, *([update] if update else [])]))
+        self._update(" ;\n".join([*operations, *([update] if update else [])]))
 
     def abandon_bulk(self, targets: Iterable[str]) -> None:
         """Undo :meth:`begin_bulk` after a failure, best effort: drop the graphs, then their markers (what is
@@ -278,7 +284,7 @@ class RemoteStore:
         self._drop(names)
         marks = " ".join(f"<{g}> <{PENDING}> ?state{i} ." for i, g in enumerate(names))
         with contextlib.suppress(StoreError):
-            self.update(f"DELETE WHERE {{ GRAPH <{PENDING_GRAPH}> {{ {marks} }} }}")
+            self._update(f"DELETE WHERE {{ GRAPH <{PENDING_GRAPH}> {{ {marks} }} }}")
 
     def _pending(self) -> dict[str, int]:
         """The graphs marked as loading, with the time (epoch seconds) their load began."""
@@ -287,20 +293,12 @@ class RemoteStore:
         return {row["g"].value: int(row["state"].value) if row["state"].value.isdigit() else 0
                 for row in found}  # type: ignore[union-attr]
 
-    def create_graph(self, graph: str) -> None:
-        """An empty named graph (where the server keeps empty graphs)."""
-        self.update(f"CREATE SILENT GRAPH <{graph}>")
-
     def default_graph(self) -> bytes:
         """The server's own default graph as N-Triples (Graph Store ``?default``; empty where unsupported)."""
         try:
             return self._request("GET", "default", accept="application/n-triples")
         except StoreError:
             return b""
-
-    def put_default_graph(self, data: bytes) -> None:
-        """Replace the server's own default graph (Graph Store ``?default``) with N-Triples ``data``."""
-        self._request("PUT", "default", data, "application/n-triples")
 
     # --- helpers -------------------------------------------------------------------------------------------
     def _wrapper(self, text: str, timeout: float, update: bool = False) -> SPARQLWrapper:
@@ -365,7 +363,7 @@ class RemoteStore:
         names = list(graphs)
         if names:
             with contextlib.suppress(StoreError):  # else the next writer drops them (see _drop_stale)
-                self.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in names))
+                self._update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in names))
 
     def _drop_stale(self) -> None:
         limit = time.time() - STALE_SECONDS
@@ -435,9 +433,24 @@ def _triples_result(triples: Iterable[Triple]) -> QueryResult:
     return scratch.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
 
 
+def _bnodes_fixed(body: bytes) -> bytes:
+    """SPARQL JSON results with blank node labels pyoxigraph reads (Virtuoso writes ``nodeID://b10005``)."""
+    document = json.loads(body)
+    for binding in document.get("results", {}).get("bindings", []):
+        for term in binding.values():
+            if term.get("type") == "bnode":
+                term["value"] = _BNODE_CHARS.sub("_", term["value"])
+    return json.dumps(document).encode("utf-8")
+
+
+_BNODE_CHARS = re.compile(r"[^A-Za-z0-9_]")
+
+
 def _result(body: bytes, media: str, triples: bool) -> QueryResult:
     """pyoxigraph result objects from an HTTP answer."""
     scratch = OxStore()
+    if media.endswith("json") and b'"bnode"' in body:
+        body = _bnodes_fixed(body)
     try:
         if triples or media in ("application/n-triples", "text/turtle", "application/rdf+xml", "text/plain"):
             fmt = RdfFormat.from_media_type(media) or RdfFormat.N_TRIPLES

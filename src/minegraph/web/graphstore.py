@@ -99,7 +99,7 @@ def _write(target: GraphName, triples: list[Any], replace: bool) -> Response:
         scratch.extend(Quad(t.subject, t.predicate, t.object, target) for t in triples)
         return created
 
-    result = apply_write(web.settings, web.locks, change, graphs=[target],
+    result = apply_write(web.settings, change, graphs=[target],
                          lock_timeout=web.settings.query_timeout + 10, action=f"graph-store {request.method}")
     return Response(status=201 if result.created else 204)
 
@@ -135,7 +135,7 @@ def graph_store() -> Response:
                 else:
                     scratch.clear_graph(DefaultGraph())
 
-            apply_write(web.settings, web.locks, drop, graphs=[doomed], lock_timeout=web.settings.query_timeout + 10,
+            apply_write(web.settings, drop, graphs=[doomed], lock_timeout=web.settings.query_timeout + 10,
                         action="graph-store DELETE")
             return Response(status=204)
         target = _target(required=request.method == "PUT")

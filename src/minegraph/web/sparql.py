@@ -95,7 +95,7 @@ def _update(req: SparqlRequest) -> Response:
         except OSError as error:
             raise QueryError(f"the update could not be applied: {error}") from error
 
-    result = apply_write(web.settings, web.locks, change, lock_timeout=web.settings.query_timeout + 10,
+    result = apply_write(web.settings, change, lock_timeout=web.settings.query_timeout + 10,
                          action="sparql-update")
     changed = "\n".join(result.changed)
     message = f"updated {len(result.changed)} graph(s)\n{changed}\n" if result.changed else "nothing changed\n"
