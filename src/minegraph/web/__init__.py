@@ -19,6 +19,7 @@ from minegraph.web.state import WebState
 #: Modules with an ``init_app(app)``, in the order they are wired in.
 BLUEPRINTS: list[str] = [
     "minegraph.web.errors",
+    "minegraph.web.limits",
     "minegraph.web.ratelimit",
     "minegraph.web.ops",
     "minegraph.web.sparql",
