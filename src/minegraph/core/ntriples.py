@@ -94,6 +94,7 @@ class NTriplesGraph:
 
     lines: list[str] = field(default_factory=list)
     units: list[int] | None = None
+    _split: tuple[int, list[tuple[str, str, str]]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, text: str | bytes) -> NTriplesGraph:
@@ -119,13 +120,16 @@ class NTriplesGraph:
     def text(self) -> str:
         return "".join(self.lines)
 
-    def triples(self) -> Iterator[tuple[str, str, str]]:
-        """Every line as ``(subject, predicate, object)`` terms."""
-        return (split_line(line) for line in self.lines)
+    def triples(self) -> list[tuple[str, str, str]]:
+        """Every line as ``(subject, predicate, object)`` terms (split once, kept while the lines stay the same:
+        the write door reads a national file's graph several times)."""
+        if self._split is None or self._split[0] != len(self.lines):
+            self._split = (len(self.lines), [split_line(line) for line in self.lines])
+        return self._split[1]
 
     def subjects(self) -> set[str]:
         """The subject terms of the graph."""
-        return {line.split(" ", 1)[0] for line in self.lines}
+        return {s for s, _p, _o in self.triples()}
 
     def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
         """The N-Triples as UTF-8 pieces of about ``size`` bytes, each ending at a line end (for bulk loads

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 
 from minegraph.core.ntriples import RDF_TYPE, NTriplesGraph, iri_value, is_text, lexical, literal, split_line
 from minegraph.core.redaction import Register, is_digest
-from minegraph.core.vocab import MG, normalise_base
+from minegraph.core.vocab import MG, PREFIXES, check_key, normalise_base, split_thing_iri
 from minegraph.store.gate import REDACTED, VIOLATION, Result, locate
 
 REGISTER_PATH = "graph/restricted/redactions"
@@ -65,6 +65,16 @@ def register_lines(entries: Mapping[str, Iterable[str]]) -> NTriplesGraph:
                                 for graph, digests in entries.items() for entry in digests))
 
 
+def _spells_nothing(iri: str, base: str) -> bool:
+    """An IRI that cannot spell a name: a minted thing IRI (its key is random, with a check character) or a term
+    of a vocabulary minegraph knows."""
+    thing = split_thing_iri(base, iri.split("#", 1)[0])
+    return (thing is not None and check_key(thing[1])) or iri.startswith(_VOCABULARIES)
+
+
+_VOCABULARIES = tuple(PREFIXES.values())
+
+
 def _unschemed(iri: str) -> str:
     return _SCHEME.sub("", iri)
 
@@ -86,7 +96,8 @@ def check_graph(graph: NTriplesGraph, register: Register, victims: set[str], bas
         found = seen_iris.get(term)
         if found is None:
             value = iri_value(term)
-            found = seen_iris[term] = bool(register) and value is not None and register.contains_iri(value)
+            found = seen_iris[term] = (bool(register) and value is not None and not _spells_nothing(value, base)
+                                       and register.contains_iri(value))
         return found
 
     def result(message: str, subject: str, predicate: str, value: str | None) -> Result:
