@@ -122,22 +122,15 @@ def query(query: str | None, store: Path | None, output: str, **remote: str | No
       minegraph query 'SELECT ?label WHERE { ?i a mg:Incident ; rdfs:label ?label }'
     (the prefixes mg:, rdfs:, skos:, prov:, oa:, schema:, dcterms: … are predefined)
     """
-    from minegraph.core.vocab import PREFIXES
-    from minegraph.store.embedded import EmbeddedStore
-
     text = _query_text(query)
     settings = load_settings(store=store, **remote_settings(remote))
     if not settings.remote and not settings.store.exists():
         fail(StoreError(f"no store at {settings.store}: run `minegraph build` first"))
     try:
-        if settings.remote:
-            from minegraph.core.vocab import sparql_prefixes
-            from minegraph.store import open_configured
+        from minegraph.core.vocab import sparql_prefixes
+        from minegraph.store import open_configured
 
-            result = open_configured(settings).query(sparql_prefixes() + text)
-        else:
-            handle = EmbeddedStore(settings.store, read_only=True)
-            result = handle.oxigraph.query(text, use_default_graph_as_union=True, prefixes=PREFIXES)
+        result = open_configured(settings, read_only=True).query(sparql_prefixes() + text)
     except SyntaxError as error:
         click.echo(f"error: the query does not parse: {error}", err=True)
         sys.exit(1)
@@ -153,6 +146,8 @@ def query(query: str | None, store: Path | None, output: str, **remote: str | No
             click.echo((result.serialize(format=RESULT_FORMATS[output]) or b"").decode("utf-8"), nl=False)
     else:
         from pyoxigraph import serialize
+
+        from minegraph.core.vocab import PREFIXES
 
         click.echo((serialize(result, format=RdfFormat.TURTLE, prefixes=PREFIXES) or b"").decode("utf-8"))
 

@@ -97,6 +97,11 @@ class EmbeddedStore:
         except SyntaxError as error:
             raise QueryError(f"the query does not parse: {error}") from error
 
+    def union_is_public(self, base: str) -> bool:
+        from minegraph.store.view import union_is_public
+
+        return union_is_public(self._store, base)
+
     def graph_triples(self, graph: str | None) -> set[Triple]:
         name = NamedNode(graph) if graph is not None else DefaultGraph()
         return {q.triple for q in self._store.quads_for_pattern(None, None, None, name)}

@@ -187,6 +187,10 @@ class RemoteStore:
             return serialize((Quad(t.subject, t.predicate, t.object, g) for t, g in quads), format=rdf_format) or b""
         return serialize((t for t, _g in quads), format=rdf_format) or b""
 
+    def union_is_public(self, base: str) -> bool:
+        """Never assumed: a server's union may hold its own system graphs, or graphs written by others meanwhile."""
+        return False
+
     def graph_triples(self, graph: str | None) -> set[Triple]:
         if graph is None:
             data = self.default_graph()

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, serialize
+from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, serialize
 
 from minegraph.core.vocab import normalise_base
 
@@ -86,9 +86,7 @@ class PublicStore:
         self.base = normalise_base(base)
         left_out = set(leave_out)
         self.public = [g for g in public_graphs(store.graphs(), self.base) if g not in left_out]
-        oxigraph = getattr(store, "oxigraph", None)  # an embedded store: its union may be the public dataset
-        self._union = (oxigraph is not None and not left_out.intersection(store.graphs())
-                       and union_is_public(oxigraph, self.base))
+        self._union = not left_out.intersection(store.graphs()) and store.union_is_public(self.base)
 
     def query(self, sparql: str, **_ignored: Any) -> Any:
         if self._union:
@@ -99,9 +97,9 @@ class PublicStore:
         return list(self.public)
 
     def _quads(self) -> Iterable[Any]:
-        ox = self.store.oxigraph
         for name in self.public:
-            yield from ox.quads_for_pattern(None, None, None, NamedNode(name))
+            graph = NamedNode(name)
+            yield from (Quad(t.subject, t.predicate, t.object, graph) for t in self.store.graph_triples(name))
 
     def dump(self, rdf_format: RdfFormat, *, graph: str | None = None) -> bytes:
         if graph is not None:
