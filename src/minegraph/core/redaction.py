@@ -16,6 +16,8 @@ True
 >>> register = Register.of([entry])
 >>> register.contains("a soldier, TEST VICTIMNAME's unit"), register.contains("Test Victimnames")
 (True, False)
+>>> register.contains("test_victimname"), register.contains("TestVictimname")
+(True, True)
 >>> Register.of(["Test Victimname"]).entries == register.entries  # plain strings are digested on reading
 True
 """
@@ -30,7 +32,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 PREFIX = "sha256:"
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"[^\W_]+")  # letters and digits: "Test_Victimname" is two words
 _ENTRY = re.compile(r"^sha256:([1-9][0-9]?):([0-9a-f]{64})$")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 #: The character that replaces each character of a redacted string in a kept source text.
@@ -82,14 +84,18 @@ class Register:
         return _index(self.entries)
 
     def contains(self, text: str) -> bool:
-        """Whether ``text`` contains a listed string (as a run of whole words)."""
+        """Whether ``text`` contains a listed string (as a run of whole words, also with camelCase words split:
+        ``TestVictimname``)."""
         if not self.entries:
             return False
-        return _contains(self.entries, text)
+        if _contains(self.entries, text):
+            return True
+        split = _CAMEL.sub(" ", text)
+        return split != text and _contains(self.entries, split)
 
     def contains_iri(self, iri: str) -> bool:
-        """Whether an IRI spells a listed string (its words, camelCase split: ``…/TestVictimname``)."""
-        return self.contains(_CAMEL.sub(" ", iri))
+        """Whether an IRI spells a listed string (``…/Test_Victimname``, ``…/TestVictimname``)."""
+        return self.contains(iri)
 
 
 @lru_cache(maxsize=64)
