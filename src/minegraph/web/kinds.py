@@ -37,9 +37,9 @@ def incident(r: Reader, node: Node) -> dict[str, Any]:
     claims = [s for s in statements if s not in reports]
     place = r.value(node, _mg("place"))
     victims = [victim_summary(r, v, by_iri) for v in sorted(g.objects(node, _mg("victim")), key=str)]
+    # Killed and injured are shown apart, "not stated" when absent (a count no source gave is not 0); the other
+    # facts are shown when present.
     facts = [
-        ("Killed", _count(r.integer(node, _mg("killedCount")))),
-        ("Injured", _count(r.integer(node, _mg("injuredCount")))),
         ("Explosive ordnance", r.concept(node, _mg("explosiveOrdnanceType"))),
         ("Context", r.concept(node, _mg("context"))),
     ]
@@ -56,10 +56,6 @@ def incident(r: Reader, node: Node) -> dict[str, Any]:
         "victims": victims,
         "notes": r.texts(node, SKOS.note),
     }
-
-
-def _count(value: int | None) -> str | None:
-    return None if value is None else str(value)
 
 
 def victim_summary(r: Reader, node: Node, statements: dict[str, Any] | None = None) -> dict[str, Any]:

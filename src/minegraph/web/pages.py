@@ -87,7 +87,7 @@ def environment() -> Environment:
     release can be pre-rendered from the command line."""
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, trim_blocks=False,
                       undefined=Undefined)
-    env.globals.update(upfirst=_upfirst, human_date=human_date, query_string=_query_string)
+    env.globals.update(upfirst=_upfirst, human_date=human_date, query_string=_query_string, number=_number)
     return env
 
 
@@ -95,6 +95,15 @@ def render(template: str, **context: Any) -> str:
     context.setdefault("current_path", "")
     context.setdefault("iri", "")
     return environment().get_template(template).render(**context)
+
+
+def _number(value: Any) -> str:
+    """A whole number with thousands separators; anything else as it is.
+
+    >>> _number(36527), _number("not stated")
+    ('36,527', 'not stated')
+    """
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
 
 
 def _query_string(args: dict[str, str]) -> str:
