@@ -7,8 +7,11 @@ The store is built from data/ and then written through the door with tests/unsta
 
 from __future__ import annotations
 
+import csv
+import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -135,3 +138,85 @@ def test_home_figures_when_no_incident_states_a_count(app: Flask) -> None:
     assert _figure(html, "People injured") == ("12 in the 1 incident that states a number; 36,526 incidents do "
                                                "not say")
 
+
+
+# --- HXL export ----------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def export(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from click.testing import CliRunner
+
+    from minegraph.cli import main
+
+    out = tmp_path_factory.mktemp("export")
+    result = CliRunner().invoke(main, ["export", "--format", "hxl", "--store", str(settings.store), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _table(path: Path) -> list[dict[str, str]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    tags = next(csv.reader(lines[1:2]))
+    return [dict(zip(tags, row, strict=True)) for row in csv.reader(lines[2:])]
+
+
+def test_hxl_incidents_leave_a_count_not_stated_empty(export: Path) -> None:
+    by_iri = {row["#event+id"]: row for row in _table(export / "incidents.csv")}
+    assert len(by_iri) == 6, "an incident without counts is exported too"
+    assert [(by_iri[i]["#affected+killed"], by_iri[i]["#affected+injured"])
+            for i in (u.NONE, u.INJURED_ONLY, u.KILLED_ONLY)] == [("", ""), ("", "2"), ("1", "")]
+
+
+def test_hxl_aggregates_sum_only_stated_counts_and_count_the_incidents_that_do_not_say(export: Path) -> None:
+    cells = {(row["#adm1+code"], row["#date+month"]): row for row in _table(export / "aggregates.csv")}
+    may = cells[(u.JABRAYIL_PCODE, "2024-05")]
+    assert (may["#affected+killed"], may["#affected+injured"]) == ("1", "2")
+    assert (may["#event+num"], may["#event+num+unstated+killed"], may["#event+num+unstated+injured"]) == ("3", "2", "2")
+    metadata = json.loads((export / "hdx-metadata.json").read_text(encoding="utf-8"))
+    assert "never 0" in metadata["caveats"] and "#event+num+unstated+killed" in metadata["caveats"]
+    assert metadata["minegraph"]["incidents_not_stating"] == {"killed": 2, "injured": 2}
+
+
+def test_hxl_aggregates_leave_a_sum_empty_when_no_incident_of_the_row_states_it() -> None:
+    from minegraph.publish.hxl_export import Incident, aggregates_csv
+
+    class NoVictims:
+        def query(self, sparql: str) -> list[object]:
+            return []
+
+    def incident(key: str, killed: int | None, injured: int | None) -> Incident:
+        return Incident(key, "2024-06-01", "2024-06-01", "2024-06-01", "2024-06", "antipersonnel-mine", killed,
+                        injured, "AZE", (u.JABRAYIL_PCODE, "Jabrayil District"), ("", ""), "")
+
+    text, _suppressed = aggregates_csv([incident("a", None, 0), incident("b", None, None)], NoVictims())  # type: ignore[arg-type]
+    row = dict(zip(*list(csv.reader(text.splitlines()))[1:3], strict=True))
+    assert (row["#affected+killed"], row["#affected+injured"]) == ("", "0")
+    assert (row["#event+num"], row["#event+num+unstated+killed"], row["#event+num+unstated+injured"]) == ("2", "2", "1")
+
+def test_hxl_export_reads_back_to_counts_not_stated(export: Path, tmp_path: Path) -> None:
+    """Through `minegraph ingest` of the HXL file, an empty cell is a count not stated again: no triple, not 0."""
+    import yaml
+    from click.testing import CliRunner
+
+    from minegraph.cli import main
+    from minegraph.core.vocab import source_graph_iri, sparql_prefixes
+    from minegraph.store.embedded import EmbeddedStore
+
+    copy = Settings(store=tmp_path / "store", data_dir=DATA, base_uri=BASE)
+    build(copy)
+    meta = tmp_path / "meta.yaml"
+    meta.write_text(yaml.safe_dump({"id": "hxl-unstated", "title": "minegraph HXL export", "type": "dataset",
+                                    "language": "en", "publisher": "news-az", "retrieved": "2026-12-03"}))
+    result = CliRunner().invoke(main, ["ingest", "--store", str(copy.store), "--data", str(DATA), "--meta", str(meta),
+                                       str(export / "incidents.csv")])
+    assert result.exit_code == 0, result.output
+    store = EmbeddedStore(copy.store, read_only=True)
+    try:
+        found = {row["d"].value: (row["k"].value if row["k"] else "", row["j"].value if row["j"] else "")
+                 for row in store.query(sparql_prefixes() + f"""  # type: ignore[union-attr]
+            SELECT ?d ?k ?j WHERE {{ GRAPH <{source_graph_iri(BASE, "hxl-unstated")}> {{
+              ?i a mg:Incident ; mg:earliestDate ?d FILTER(?d >= "2024-05-01"^^xsd:date)
+              OPTIONAL {{ ?i mg:killedCount ?k }} OPTIONAL {{ ?i mg:injuredCount ?j }} }} }}""")}
+    finally:
+        store.close()
+    assert found == {"2024-05-10": ("", ""), "2024-05-11": ("", "2"), "2024-05-12": ("1", "")}

@@ -2,13 +2,17 @@
 
 ``incidents.csv`` has one row per incident: its IRI (``#event+id``), the date as precisely as known
 (``#date``: YYYY-MM-DD, YYYY-MM, YYYY, or ``--MM-DD`` when the year is not known, with ``#date+start`` /
-``#date+end``), the admin-1 and admin-2 areas with their P-codes, the device type and the counts. It reads
-back through minegraph's own HXL importer to the same incidents and counts.
+``#date+end``), the admin-1 and admin-2 areas with their P-codes, the device type and the counts. A count the
+source did not state (no ``mg:killedCount`` / ``mg:injuredCount``) is an empty cell, never 0. It reads back
+through minegraph's own HXL importer to the same incidents and counts (an empty cell: a count not stated).
 
 ``aggregates.csv`` has one row per admin-1 area and month (incidents whose year and month are known):
-casualties killed and injured, and their breakdown by sex and for children. Disclosure control: a breakdown
-cell of fewer than :data:`SMALL_CELL` people is suppressed (left empty, and named in ``#meta+suppressed``);
-totals are not suppressed, because every incident is public with its counts.
+casualties killed and injured, their breakdown by sex and for children, the number of incidents, and how many
+of them do not state the number killed (``#event+num+unstated+killed``) or injured (``…+injured``). Killed and
+injured are sums of the stated counts only: an unstated count adds nothing (it is not 0), and a cell in which no
+incident states the count is empty. Disclosure control: a breakdown cell of fewer than :data:`SMALL_CELL` people
+is suppressed (left empty, and named in ``#meta+suppressed``); totals are not suppressed, because every incident
+is public with its counts.
 
 ``hdx-metadata.json`` carries the HDX dataset fields (title, notes, licence, tags, dates, locations, update
 frequency, methodology, caveats with the suppression rule).
@@ -41,14 +45,16 @@ AGGREGATE_COLUMNS = (
     ("Country", "#country+code"), ("Admin 1 P-code", "#adm1+code"), ("Admin 1", "#adm1+name"),
     ("Month", "#date+month"), ("Killed", "#affected+killed"), ("Injured", "#affected+injured"),
     ("Female", "#affected+f"), ("Male", "#affected+m"), ("Children", "#affected+children"),
-    ("Suppressed cells", "#meta+suppressed"),
+    ("Incidents", "#event+num"), ("Incidents not stating killed", "#event+num+unstated+killed"),
+    ("Incidents not stating injured", "#event+num+unstated+injured"), ("Suppressed cells", "#meta+suppressed"),
 )
 
 INCIDENTS = """
 SELECT ?incident ?earliest ?latest ?year ?month ?day ?device ?killed ?injured ?place ?level ?pcode ?label
        ?parent ?parentLevel ?parentPcode ?parentLabel ?country ?source WHERE {
-  ?incident a mg:Incident ; mg:earliestDate ?earliest ; mg:latestDate ?latest ; mg:killedCount ?killed ;
-            mg:injuredCount ?injured ; mg:place ?place ; mg:explosiveOrdnanceType/skos:notation ?device .
+  ?incident a mg:Incident ; mg:earliestDate ?earliest ; mg:latestDate ?latest ; mg:place ?place ;
+            mg:explosiveOrdnanceType/skos:notation ?device .
+  OPTIONAL { ?incident mg:killedCount ?killed } OPTIONAL { ?incident mg:injuredCount ?injured }
   OPTIONAL { ?incident time:hasTime ?when .
              OPTIONAL { ?when time:year ?year } OPTIONAL { ?when time:month ?month } OPTIONAL { ?when time:day ?day } }
   OPTIONAL { ?incident mg:supportedBy/prov:wasDerivedFrom ?source }
@@ -74,8 +80,8 @@ class Incident:
     latest: str
     month: str | None
     device: str
-    killed: int
-    injured: int
+    killed: int | None  # None: the source did not state it (never 0)
+    injured: int | None
     country: str
     adm1: tuple[str, str]
     adm2: tuple[str, str]
@@ -88,8 +94,17 @@ def _iso3(alpha2: str | None) -> str:
     return country.alpha_3 if country else ""
 
 
+def _count(text: str) -> int | None:
+    return int(text) if text else None
+
+
+def _cell(count: int | None) -> str:
+    """A count as a CSV cell: empty when not stated."""
+    return "" if count is None else str(count)
+
+
 def read_incidents(store: Store) -> list[Incident]:
-    """Every incident with its date, areas and counts (one entry per incident)."""
+    """Every incident with its date, areas and counts (one entry per incident; a count not stated is None)."""
     prefixes = sparql_prefixes() + "PREFIX schema: <http://schema.org/>\n"
     found: dict[str, Incident] = {}
     for row in store.query(prefixes + INCIDENTS):  # type: ignore[union-attr]
@@ -113,7 +128,7 @@ def read_incidents(store: Store) -> list[Incident]:
         parent = (get("parentPcode"), get("parentLabel"))
         adm1, adm2 = (place, ("", "")) if level == "1" else (parent, place) if level == "2" else (("", ""), ("", ""))
         found[iri] = Incident(iri, date, get("earliest"), get("latest"), f"{year}-{month}" if year and month else None,
-                              get("device"), int(get("killed")), int(get("injured")), _iso3(get("country")),
+                              get("device"), _count(get("killed")), _count(get("injured")), _iso3(get("country")),
                               adm1, adm2, get("source"), {get("source")} - {""})
     return list(found.values())
 
@@ -125,12 +140,15 @@ def incidents_csv(incidents: list[Incident]) -> str:
     writer.writerow([tag for _name, tag in INCIDENT_COLUMNS])
     for i in incidents:
         writer.writerow([i.iri, i.date, i.earliest, i.latest, i.country, i.adm1[0], i.adm1[1], i.adm2[0], i.adm2[1],
-                         i.device, i.killed, i.injured, " ".join(sorted(i.sources))])
+                         i.device, _cell(i.killed), _cell(i.injured), " ".join(sorted(i.sources))])
     return out.getvalue()
 
 
 def aggregates_csv(incidents: list[Incident], store: Store) -> tuple[str, int]:
-    """The per admin-1 and month table, and how many cells it suppressed."""
+    """The per admin-1 and month table, and how many cells it suppressed.
+
+    Killed and injured sum the counts the incidents of a cell state; the incidents that do not state one are counted
+    apart (``unstated_killed``, ``unstated_injured``), and a sum no incident states is an empty cell."""
     by_incident: dict[str, Counter[str]] = defaultdict(Counter)
     for row in store.query(sparql_prefixes() + VICTIMS):  # type: ignore[union-attr]
         counts = by_incident[row["incident"].value]
@@ -143,8 +161,12 @@ def aggregates_csv(incidents: list[Incident], store: Store) -> tuple[str, int]:
         if i.month is None or not i.adm1[0]:
             continue
         cell = cells[(i.country, i.adm1[0], i.adm1[1], i.month)]
-        cell["killed"] += i.killed
-        cell["injured"] += i.injured
+        cell["incidents"] += 1
+        for name, count in (("killed", i.killed), ("injured", i.injured)):
+            if count is None:
+                cell[f"unstated_{name}"] += 1
+            else:
+                cell[name] += count
         cell.update(by_incident.get(i.iri, Counter()))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -161,8 +183,9 @@ def aggregates_csv(incidents: list[Incident], store: Store) -> tuple[str, int]:
             else:
                 breakdown.append(str(value))
         suppressed_total += len(suppressed)
-        writer.writerow([country, pcode, name, month, counts["killed"], counts["injured"], *breakdown,
-                         " ".join(suppressed)])
+        sums = [str(counts[n]) if counts[f"unstated_{n}"] < counts["incidents"] else "" for n in ("killed", "injured")]
+        writer.writerow([country, pcode, name, month, *sums, *breakdown, counts["incidents"],
+                         counts["unstated_killed"], counts["unstated_injured"], " ".join(suppressed)])
     return out.getvalue(), suppressed_total
 
 
@@ -182,11 +205,18 @@ def hdx_metadata(incidents: list[Incident], *, base: str, suppressed: int) -> di
         "dataset_source": "minegraph, from news reports, official statements and casualty data sets (see #meta+source)",
         "methodology": "Other",
         "methodology_other": ("Curated records and tabular sources are mapped to RDF and validated against SHACL "
-                              "shapes; counts are as the sources reported them."),
+                              "shapes; counts are as the sources reported them, and a count a source did not "
+                              "state is left out, never recorded as 0."),
         "caveats": (f"Breakdown cells (#affected+f, #affected+m, #affected+children) of fewer than {SMALL_CELL} "
                     "people are suppressed in aggregates.csv (left empty and named in #meta+suppressed); totals "
                     "are not, because every incident is published with its counts. Victims are never named. "
-                    "Aggregates count only incidents whose year and month are known."),
+                    "Aggregates count only incidents whose year and month are known. "
+                    "Unknown is not zero: when a source does not state how many people were killed or injured, "
+                    "the #affected+killed or #affected+injured cell of incidents.csv is empty, never 0. In "
+                    "aggregates.csv those columns are sums of the stated counts only (empty when no incident of "
+                    "the row states one), and #event+num+unstated+killed and #event+num+unstated+injured count "
+                    "the incidents of the row that do not state them, out of #event+num: a sum is the row's "
+                    "total only where they are 0."),
         "dataset_date": f"[{earliest}T00:00:00 TO {latest}T23:59:59]" if earliest else "",
         "groups": [{"name": code} for code in countries],
         "tags": [{"name": name} for name in ("landmines", "explosive remnants of war", "casualties", "hxl")],
@@ -195,9 +225,12 @@ def hdx_metadata(incidents: list[Incident], *, base: str, suppressed: int) -> di
         "resources": [
             {"name": "incidents.csv", "format": "CSV", "description": "One row per incident (HXL)."},
             {"name": "aggregates.csv", "format": "CSV",
-             "description": "Casualties per admin-1 area and month (HXL); small cells suppressed."},
+             "description": "Casualties per admin-1 area and month (HXL): sums of the stated counts, with the "
+                            "number of incidents that do not state them; small cells suppressed."},
         ],
-        "minegraph": {"incidents": len(incidents), "suppressed_cells": suppressed, "small_cell": SMALL_CELL},
+        "minegraph": {"incidents": len(incidents), "suppressed_cells": suppressed, "small_cell": SMALL_CELL,
+                      "incidents_not_stating": {"killed": sum(i.killed is None for i in incidents),
+                                                "injured": sum(i.injured is None for i in incidents)}},
     }
 
 
