@@ -140,6 +140,33 @@ def test_home_figures_when_no_incident_states_a_count(app: Flask) -> None:
 
 
 
+# --- RDF documents and VoID: nothing invented ------------------------------------------------------------------
+
+@pytest.mark.parametrize("extension", ["ttl", "jsonld"])
+def test_rdf_documents_carry_the_stated_counts_only(client: FlaskClient, extension: str) -> None:
+    from pyoxigraph import RdfFormat, parse
+
+    counts = set()
+    for iri in (u.NONE, u.INJURED_ONLY, u.KILLED_ONLY):
+        reply = client.get(f"{doc(iri)}.{extension}")
+        assert reply.status_code == 200
+        for triple in parse(reply.data, format=RdfFormat.from_extension(extension)):
+            if triple.predicate.value in (f"{MG}killedCount", f"{MG}injuredCount"):
+                counts.add((triple.subject.value, triple.predicate.value.rsplit("/", 1)[-1], triple.object.value))
+    assert counts == {(u.INJURED_ONLY, "injuredCount", "2"), (u.KILLED_ONLY, "killedCount", "1")}
+
+
+def test_void_counts_the_stated_counts_only(client: FlaskClient) -> None:
+    from rdflib import Graph, Namespace
+
+    void = Namespace("http://rdfs.org/ns/void#")
+    reply = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
+    graph = Graph().parse(data=reply.get_data(as_text=True), format="turtle")
+    triples = {str(graph.value(part, void.property)): int(graph.value(part, void.triples))  # type: ignore[arg-type]
+               for part in graph.objects(None, void.propertyPartition)}
+    # data/'s three incidents and the two of this source that state them; six incidents in all
+    assert triples[f"{MG}killedCount"] == 4 and triples[f"{MG}injuredCount"] == 4
+
 # --- HXL export ----------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
