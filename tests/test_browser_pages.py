@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +46,26 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``minegraph serve`` (gunicorn) on a free loopback port, over a store built from data/."""
+    yield from serve(tmp_path_factory, "browser")
+
+
+@pytest.fixture(scope="module")
+def unstated_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same, over a store built from data/ plus a source whose incidents do not all state their counts."""
+    from tests.unstated_counts import write_unstated_counts
+
+    yield from serve(tmp_path_factory, "browser-unstated", write_unstated_counts)
+
+
+def serve(tmp_path_factory: pytest.TempPathFactory, name: str,
+          then: Callable[[Settings], object] | None = None) -> Iterator[str]:
     from minegraph.ingest.build import build
 
-    store = tmp_path_factory.mktemp("browser") / "store"
-    build(Settings(store=store, data_dir=DATA))
+    store = tmp_path_factory.mktemp(name) / "store"
+    settings = Settings(store=store, data_dir=DATA, base_uri="https://w3id.org/minegraph/")
+    build(settings)
+    if then is not None:
+        then(settings)
     port = free_port()
     env = {**os.environ, "MINEGRAPH_BASE_URI": "https://w3id.org/minegraph/"}
     try:
@@ -59,7 +75,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                    "--no-build", "--query-workers", "1", "--threads", "4"]
     except ImportError:  # pragma: no cover - before the dereferencing module existed
         command = [sys.executable, "-m", "tests.test_browser_server", str(store), str(port)]
-    log = (tmp_path_factory.getbasetemp() / "server.log").open("w")
+    log = (tmp_path_factory.getbasetemp() / f"{name}-server.log").open("w")
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -239,3 +255,46 @@ def test_small_screen(browser: Any, server: str) -> None:
     assert wide == []  # nothing forces sideways scrolling
     context.close()
     watch.check()
+
+
+def test_counts_not_stated_in_the_browser(browser: Any, unstated_server: str) -> None:
+    """Unknown is not zero: the figures say how many incidents do not state a count; the list and the page say
+    "not stated", on a wide screen and a small one."""
+    from tests.unstated_counts import NONE
+
+    for name, viewport in (("", {"width": 1100, "height": 900}), ("-small-screen", {"width": 390, "height": 844})):
+        context = browser.new_context(viewport=viewport, service_workers="block")
+        watch = Watch(context, unstated_server)
+        page = watch.page(context)
+        page.goto(unstated_server + "/")
+        killed = page.locator(".figures > div", has_text="People killed")
+        assert killed.locator("dd").first.inner_text() == "2"
+        note = killed.locator("dd.figure-note")
+        assert note.is_visible()
+        assert " ".join(note.inner_text().split()) == ("in the 4 incidents that state a number; 2 incidents do not "
+                                                       "say")
+        size = page.evaluate("e => parseFloat(getComputedStyle(e).fontSize)", note.element_handle())
+        assert size < page.evaluate("e => parseFloat(getComputedStyle(e).fontSize)",
+                                    killed.locator("dd").first.element_handle())
+        page.screenshot(path=str(SHOTS / f"home-counts-not-stated{name}.png"), full_page=True)
+        assert too_wide(page) == []
+        page.goto(unstated_server + "/incidents?device=antipersonnel-mine")
+        cells = page.locator("table.incidents tbody td.num").all_inner_texts()
+        assert cells.count("not stated") == 4 and len(cells) == 6
+        page.screenshot(path=str(SHOTS / f"incidents-counts-not-stated{name}.png"), full_page=True)
+        assert too_wide(page) == []
+        page.goto(unstated_server + "/doc/incident/" + NONE.rsplit("/", 1)[-1])
+        facts = page.locator("main dl.facts")
+        assert facts.locator("div", has_text="Killed").locator("dd").inner_text().strip() == "not stated"
+        assert facts.locator("div", has_text="Explosive ordnance").is_visible()
+        page.screenshot(path=str(SHOTS / f"incident-counts-not-stated{name}.png"), full_page=True)
+        assert too_wide(page) == []
+        context.close()
+        watch.check()
+
+
+def too_wide(page: Any) -> list[str]:
+    """The elements of the main content that force sideways scrolling (none should)."""
+    return page.evaluate("""() => [...document.querySelectorAll('main *')]
+        .filter(e => !e.closest('svg') && e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+        .map(e => e.tagName + '.' + e.className)""")
