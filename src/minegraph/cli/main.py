@@ -284,11 +284,15 @@ def places_export(fmt: str, output: Path | None, base_uri: str | None, data_dir:
     variants. (The store publishes only the places that data names, and the places containing them.)"""
     from minegraph.core import gazetteer
     from minegraph.core.formats import by_extension
-    from minegraph.ingest.mapping import map_places
+    from minegraph.core.vocab import PREFIXES
+    from minegraph.ingest.emit import emit_places
+    from minegraph.ingest.model import gazetteer_places
 
     settings = load_settings(base_uri=base_uri, data_dir=data_dir)
     found = gazetteer.load(settings.data_dir)
-    graph = map_places(tuple(found.places.values()), settings.base_uri, str(settings.data_dir)).graph
+    graph = emit_places(gazetteer_places(found.places.values(), settings.base_uri)).to_rdflib()
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True, replace=True)
     text = graph.serialize(format=by_extension(fmt).rdflib or "turtle")
     if output:
         output.write_text(text, encoding="utf-8")

@@ -29,10 +29,12 @@ M = TypeVar("M", bound="Schema")
 
 ID_PATTERN = ID_RE.pattern
 SHA256_PATTERN = r"^[0-9a-fA-F]{64}$"
+LANGUAGE_PATTERN = r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$"
 #: what a pattern means, for messages (pydantic would only quote the pattern)
 PATTERN_WORDS = {
     ID_PATTERN: "must be an id: lower-case letters, digits and hyphens (up to 80)",
     SHA256_PATTERN: "must be a SHA-256: 64 hexadecimal digits (`sha256sum FILE`)",
+    LANGUAGE_PATTERN: "must be a language tag (BCP 47: `en`, `es`, `az-Latn`)",
 }
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -76,6 +78,8 @@ Code = Annotated[str, BeforeValidator(_scalar_text), StringConstraints(strip_whi
 #: a calendar date, ``YYYY-MM-DD``
 Date = Annotated[dt.date, BeforeValidator(_date)]
 Sha256 = Annotated[str, StringConstraints(pattern=SHA256_PATTERN)]
+#: a language tag (BCP 47): text in that language is published tagged with it
+Language = Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN)]
 
 
 def check(model: type[M], data: Any, *, file: str, records: Mapping[str, Literal["one", "list", "map"]],

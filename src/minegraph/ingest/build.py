@@ -1,7 +1,8 @@
 """build / validate: the curated records of a data directory -> RDF -> the write door, all or nothing.
 
-``minegraph build`` reads ``data/`` (places, agents, every source record file), maps it to named graphs and
-hands them to :func:`minegraph.store.door.write` as one change set: the door checks privacy and the shapes,
+``minegraph build`` reads ``data/`` (places, agents, every source record file), emits them as named graphs (the
+one emitter, :mod:`minegraph.ingest.emit`, that tables go through too) and hands them to
+:func:`minegraph.store.door.write` as one change set: the door checks privacy and the shapes,
 derives the aggregates and tombstones, audits and commits them in one transaction, or writes nothing.
 ``minegraph validate`` runs the same checks (:func:`minegraph.store.door.check`) without a store.
 """
@@ -20,9 +21,10 @@ from minegraph.core.gazetteer import load as load_gazetteer
 from minegraph.core.ntriples import NTriplesGraph, thing_of
 from minegraph.core.resources import concepts_graph, ontology_graph
 from minegraph.core.settings import Settings
-from minegraph.core.vocab import graph_iri
-from minegraph.ingest.mapping import Mapped, map_agents, map_places, map_source
-from minegraph.ingest.records import Agent, SourceRecords, read_agents, read_source
+from minegraph.core.vocab import agent_iri, graph_iri
+from minegraph.ingest.emit import Emitted, emit_agents, emit_places, emit_source
+from minegraph.ingest.model import Agent, SourceRecords, gazetteer_places
+from minegraph.ingest.records import read_agents, read_source
 from minegraph.store import Store, open_configured
 from minegraph.store.door import ChangeSet, Written, check, write
 from minegraph.store.gate import VIOLATION, Result, ValidationReport
@@ -32,21 +34,20 @@ Progress = Callable[[str], None]
 
 @dataclass
 class DataSet:
-    """Everything read from a data directory, mapped to named graphs."""
+    """Everything read from a data directory, emitted as named graphs."""
 
-    places: Mapped
-    agents: Mapped
-    sources: list[Mapped] = field(default_factory=list)
-
-    @property
-    def notices(self) -> list[str]:
-        return [n for mapped in self.sources for n in mapped.notices]
+    places: NTriplesGraph
+    agents: NTriplesGraph
+    sources: list[Emitted] = field(default_factory=list)
+    #: the places' and agents' nodes -> (file, record)
+    shared_locate: dict[str, tuple[str, str]] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
 
     def locate(self) -> dict[str, tuple[str, str]]:
         """Every node -> (file, record) it came from."""
-        found: dict[str, tuple[str, str]] = {}
-        for mapped in (self.places, self.agents, *self.sources):
-            found.update(mapped.index.records)
+        found = dict(self.shared_locate)
+        for emitted in self.sources:
+            found.update(emitted.locate)
         return found
 
 
@@ -72,7 +73,7 @@ def source_files(paths: Iterable[Path]) -> list[Path]:
 
 
 def load_data(data_dir: Path, base: str, sources: Iterable[Path] | None = None) -> DataSet:
-    """Read places, agents and source files of ``data_dir`` and map them to RDF."""
+    """Read places, agents and source files of ``data_dir`` and emit them as RDF."""
     places_file, agents_file = data_dir / "places.yaml", data_dir / "agents.yaml"
     gazetteer = load_gazetteer(data_dir)
     places = tuple(gazetteer.places.values())
@@ -84,10 +85,12 @@ def load_data(data_dir: Path, base: str, sources: Iterable[Path] | None = None) 
     for records in records_list:
         check_references(records, places, agents, gazetteer.aliases)
         named |= {i.place for i in records.incidents} | {s.area for s in records.statements if s.area}
-    published = published_places(gazetteer, named, curated=read_places(places_file))
-    dataset = DataSet(map_places(published, base, str(places_file)), map_agents(agents, base, str(agents_file)))
-    dataset.sources.extend(map_source(records, base, index) for records in records_list)
-    return dataset
+    published = gazetteer_places(published_places(gazetteer, named, curated=read_places(places_file)), base)
+    located = {place.iri: (str(places_file), f"places[{place.id}]") for place in published}
+    located |= {str(agent_iri(base, agent.id)): (str(agents_file), f"agents[{agent.id}]") for agent in agents}
+    iris = {place_id: str(iri) for place_id, iri in index.items()}
+    return DataSet(emit_places(published), emit_agents(agents, base),
+                   [emit_source(records, base, iris) for records in records_list], located)
 
 
 def published_places(gazetteer: Gazetteer, named: set[str], curated: tuple[Place, ...]) -> tuple[Place, ...]:
@@ -129,8 +132,8 @@ def duplicate_keys(dataset: DataSet) -> ValidationReport:
     """A key minted by two records of different files (two records would become one thing)."""
     report = ValidationReport()
     seen: dict[str, str] = {}
-    for mapped in dataset.sources:
-        for node, (file, record) in mapped.index.records.items():
+    for emitted in dataset.sources:
+        for node, (file, record) in emitted.locate.items():
             if node in seen and seen[node] != f"{file} {record}":
                 report.results.append(Result(VIOLATION, f"has the same key as {seen[node]}: rename one record id",
                                              node, None, None, None, file, record))
@@ -161,19 +164,19 @@ def changes_of(dataset: DataSet, settings: Settings, store: Store, *, action: st
     """The change set that writes ``dataset``: its sources, the places and agents (keeping the places and
     agents that ingests added and data/ does not describe), and — ``whole`` — the ontology and concepts."""
     base = settings.base_uri
-    places, agents = str(dataset.places.graph_iri), str(dataset.agents.graph_iri)
+    places, agents = str(graph_iri(base, "places")), str(graph_iri(base, "agents"))
     graphs: dict[str | None, NTriplesGraph | None] = {
-        places: merge_described(stored_lines(store, places), nt(dataset.places.graph)),
-        agents: merge_described(stored_lines(store, agents), nt(dataset.agents.graph)),
+        places: merge_described(stored_lines(store, places), dataset.places),
+        agents: merge_described(stored_lines(store, agents), dataset.agents),
     }
     if whole:
         graphs[str(graph_iri(base, "ontology"))] = nt(ontology_graph())
         graphs[str(graph_iri(base, "concepts"))] = nt(concepts_graph())
     else:
         graphs |= {iri: g for iri, g in shared_graphs(settings, store).items() if iri not in graphs}
-    graphs |= {str(m.graph_iri): nt(m.graph) for m in dataset.sources}
+    graphs |= {e.graph_iri: e.graph for e in dataset.sources}
     return ChangeSet(graphs, action=action, locate=dataset.locate(), file=str(settings.data_dir),
-                     redactions={str(m.graph_iri): tuple(m.redact) for m in dataset.sources if m.redact})
+                     redactions={e.graph_iri: e.redact for e in dataset.sources if e.redact})
 
 
 def shared_graphs(settings: Settings, store: Store) -> dict[str | None, NTriplesGraph | None]:
@@ -184,8 +187,8 @@ def shared_graphs(settings: Settings, store: Store) -> dict[str | None, NTriples
     agents_file = settings.data_dir / "agents.yaml"
     if agents_file.exists():
         agents = str(graph_iri(settings.base_uri, "agents"))
-        mapped = map_agents(read_agents(agents_file), settings.base_uri, str(agents_file))
-        graphs[agents] = merge_described(stored_lines(store, agents), nt(mapped.graph))
+        graphs[agents] = merge_described(stored_lines(store, agents), emit_agents(read_agents(agents_file),
+                                                                                  settings.base_uri))
     present = set(store.graphs())
     for name, make in (("ontology", ontology_graph), ("concepts", concepts_graph)):
         iri = str(graph_iri(settings.base_uri, name))

@@ -3,7 +3,8 @@
 Read: ``#event+id`` (the row's identity, when present), ``#date`` (YYYY-MM-DD, YYYY-MM or YYYY),
 ``#country+code``, ``#adm1`` / ``#adm2`` with ``+code`` (a P-code of the gazetteer) or ``+name``, ``#loc+name``
 (kept in a note only), ``#event+code`` or ``#event+type`` (a device: a concept's code or any of its labels),
-``#affected+killed`` and ``#affected+injured``, and their ``+f`` / ``+m`` / ``+children`` breakdowns.
+``#affected+killed`` and ``#affected+injured`` (a blank cell: the count is not stated, never 0), and their ``+f`` /
+``+m`` / ``+children`` breakdowns (victims, when the count is stated and the breakdown accounts for everyone).
 ``#geo+lat`` / ``#geo+lon`` are the coordinates of harm: never published. Other columns are listed as unknown.
 """
 
@@ -12,12 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Callable, Iterator
 
-from minegraph.core.gazetteer import CERTAIN, Gazetteer, Place, place_iri_of
+from minegraph.core.gazetteer import CERTAIN, Gazetteer, Place
 from minegraph.core.gazetteer import load as load_gazetteer
 from minegraph.core.settings import Settings
-from minegraph.core.vocab import mint_key, thing_iri
-from minegraph.ingest.rows import IncidentRow, PlaceRow, TableRecords, VictimRow, concept_lookup
+from minegraph.ingest.model import Incident, IncidentDate, Victim, gazetteer_places
+from minegraph.ingest.rows import TableRecords, concept_lookup, incident_label
 from minegraph.ingest.spec import normalise
 from minegraph.ingest.table import RowError, Table
 
@@ -28,7 +30,7 @@ DROPPED = {"geo": "coordinates of harm: never published (the place is kept at ad
 KNOWN = {"event", "date", "country", "adm1", "adm2", "loc", "affected", "geo"}
 
 
-def map_hxl_table(table: Table, source_id: str, settings: Settings) -> TableRecords:
+def map_hxl_table(table: Table, settings: Settings) -> TableRecords:
     base = settings.base_uri
     out = TableRecords()
     gazetteer = load_gazetteer(settings.data_dir)
@@ -80,16 +82,11 @@ def map_hxl_table(table: Table, source_id: str, settings: Settings) -> TableReco
             errors.append(RowError(table.file, line, None, None, f"repeats row {seen[key]} exactly (an incident "
                                    "table lists each incident once; give #event+id to tell incidents apart)"))
         seen.setdefault(key, line)
-        year = month = day = None
-        earliest = latest = None
-        date_error = _read_date(cell("date"), cell("start"), cell("end"))
-        if isinstance(date_error, str):
-            errors.append(RowError(table.file, line, table.columns[cols["date"] or 0] or "#date", cell("date"),
-                                   date_error))
-        else:
-            year, month, day, earliest, latest = date_error
+        date = _read_date(cell("date"), cell("start"), cell("end"))
+        if isinstance(date, str):
+            errors.append(RowError(table.file, line, table.columns[cols["date"] or 0] or "#date", cell("date"), date))
         place = _place(cell, by_pcode, gazetteer, out, base)
-        if isinstance(place, str) and place.startswith("!"):
+        if place.startswith("!"):
             errors.append(RowError(table.file, line, place.split("|")[1], place.split("|")[2], place.split("|")[3]))
         device = "unknown"
         raw_device = cell("device") or cell("device_type")
@@ -100,15 +97,17 @@ def map_hxl_table(table: Table, source_id: str, settings: Settings) -> TableReco
                                        "is not a known explosive ordnance type (a code or label of "
                                        "mgc:explosive-ordnance)"))
             device = code or "unknown"
-        counts = {}
+        counts: dict[str, int | None] = {}
         for name in ("killed", "injured"):
-            text = cell(name) or "0"
-            counts[name] = int(text) if text.isdigit() else -1
-            if counts[name] < 0:
-                errors.append(RowError(table.file, line, f"#affected+{name}", cell(name), "is not a whole number >= 0"))
+            text = cell(name)
+            counts[name] = _count(text)  # blank: not stated
+            if text and counts[name] is None:
+                errors.append(RowError(table.file, line, f"#affected+{name}", text, "is not a whole number >= 0 "
+                                       "(leave the cell empty when the source does not state it)"))
         if errors:
             out.errors.extend(errors)
             continue
+        assert isinstance(date, IncidentDate)
         identity = cell("id") or "|".join((cell("date"), cell("adm1_code"), cell("adm2_code"), cell("adm1_name"),
                                            cell("adm2_name"), cell("loc")))
         occurrences[identity] += 1
@@ -116,23 +115,16 @@ def map_hxl_table(table: Table, source_id: str, settings: Settings) -> TableReco
         if cell("id") and occurrences[identity] > 1:
             out.errors.append(RowError(table.file, line, "#event+id", cell("id"), "this incident id is used twice"))
             continue
-        assert isinstance(place, str)
-        iri = str(thing_iri(base, "incident", mint_key("incident", source_id, record_id)))
-        when = cell("date") if year else f"{dt.date(2000, month or 1, day or 1):%-d %B} (year unknown)"
-        label = f"{device.replace('-', ' ').capitalize()} incident, {out.places[place].label}, {when}"
-        incident = IncidentRow(iri, line, label, place, year, month, day, device, counts["killed"], counts["injured"],
-                               earliest=earliest, latest=latest)
-        _victims(incident, cells, breakdown, source_id, record_id, base)
-        out.incidents.append(incident)
+        names = [p.label for p in enclosing(gazetteer.places[place], gazetteer) if p.level > 0]
+        victims = _victims(counts, cells, breakdown, record_id)
+        out.incidents.append(Incident(record_id, incident_label(device, names, date), date, place, device,
+                                      counts["killed"], counts["injured"], victims=victims, row=line))
     return out
 
 
-DateParts = tuple[int | None, int | None, int | None, dt.date | None, dt.date | None]
-
-
-def _read_date(text: str, start: str, end: str) -> DateParts | str:
-    """(year, month, day, earliest, latest) of a row's ``#date`` (YYYY-MM-DD, YYYY-MM, YYYY, or --MM-DD with
-    ``#date+start`` and ``#date+end``), or the reason it is refused."""
+def _read_date(text: str, start: str, end: str) -> IncidentDate | str:
+    """The date of a row's ``#date`` (YYYY-MM-DD, YYYY-MM, YYYY, or --MM-DD with ``#date+start`` and
+    ``#date+end``), or the reason it is refused."""
     match = _DATE.match(text)
     if match:
         year, month, day = (int(g) if g else None for g in match.groups())
@@ -140,7 +132,8 @@ def _read_date(text: str, start: str, end: str) -> DateParts | str:
             dt.date(year or 1, month or 1, day or 1)
         except ValueError:
             return "is not a date (YYYY-MM-DD, YYYY-MM or YYYY)"
-        return year, month, day, None, None
+        assert year is not None
+        return IncidentDate.of(year, month, day)
     month_day = _MONTH_DAY.match(text)
     if not month_day:
         return "is not a date (YYYY-MM-DD, YYYY-MM, YYYY, or --MM-DD for a day whose year is not known)"
@@ -151,16 +144,16 @@ def _read_date(text: str, start: str, end: str) -> DateParts | str:
         return "a day whose year is not known (--MM-DD) needs #date+start and #date+end (YYYY-MM-DD)"
     if earliest > latest:
         return "#date+start is after #date+end"
-    return None, int(month_day.group(1)), int(month_day.group(2)), earliest, latest
+    return IncidentDate(earliest, latest, month=int(month_day.group(1)), day=int(month_day.group(2)))
 
 
-def _place(cell: object, by_pcode: dict[str, Place], gazetteer: Gazetteer, out: TableRecords,
+def _place(cell: Callable[[str], str], by_pcode: dict[str, Place], gazetteer: Gazetteer, out: TableRecords,
            base: str) -> str:
-    """The IRI of the finest place of a row (its chain of parents added to ``out.places``), or ``!|col|value|rule``."""
-    get = cell
+    """The gazetteer id of the finest place of a row (it and the places enclosing it added to ``out.places``), or
+    ``!|col|value|rule``."""
     found: Place | None = None
     for level in ("adm2", "adm1"):
-        code, name = get(f"{level}_code"), get(f"{level}_name")  # type: ignore[operator]
+        code, name = cell(f"{level}_code"), cell(f"{level}_name")
         if code:
             found = by_pcode.get(code.upper())
             if found is None:
@@ -174,37 +167,40 @@ def _place(cell: object, by_pcode: dict[str, Place], gazetteer: Gazetteer, out: 
             break
     if found is None:
         return "!|#adm1+code||no place"
-    chain: list[Place] = []
-    place: Place | None = found
-    while place is not None:
-        chain.append(place)
-        place = gazetteer.places.get(place.parent) if place.parent else None
-    parent_iri = None
-    for p in reversed(chain):
-        iri = str(place_iri_of(base, p))
-        if iri not in out.places:
-            out.places[iri] = PlaceRow(iri, p.label, p.level, parent_iri, language="en",
-                                       identifiers={"pcode": p.pcode} if p.pcode else {}, iso3166=p.iso3166,
-                                       wikidata=p.wikidata)
-        parent_iri = iri
-    return str(place_iri_of(base, found))
+    if found.id not in out.places:
+        chain = list(enclosing(found, gazetteer))
+        out.places |= {p.id: p for p in gazetteer_places(chain, base) if p.id not in out.places}
+    return found.id
 
 
-def _victims(incident: IncidentRow, cells: list[str], breakdown: dict[tuple[str, str], int | None],
-             source_id: str, record_id: str, base: str) -> None:
-    """Victims from the +f / +m breakdown, when it accounts for every person of an outcome."""
+def enclosing(place: Place, gazetteer: Gazetteer) -> Iterator[Place]:
+    """``place`` and the places enclosing it, finest first."""
+    at: Place | None = place
+    while at is not None:
+        yield at
+        at = gazetteer.places.get(at.parent) if at.parent else None
+
+
+def _count(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def _victims(counts: dict[str, int | None], cells: list[str], breakdown: dict[tuple[str, str], int | None],
+             record_id: str) -> tuple[Victim, ...]:
+    """Victims from the +f / +m breakdown, when the count is stated and the breakdown accounts for every person of
+    that outcome."""
     def count(outcome: str, attribute: str) -> int | None:
         i = breakdown[(outcome, attribute)]
-        text = cells[i].strip() if i is not None else ""
-        return int(text) if text.isdigit() else None
+        return _count(cells[i].strip()) if i is not None else None
 
-    for outcome, total in (("killed", incident.killed), ("injured", incident.injured)):
+    victims: list[Victim] = []
+    for outcome in ("killed", "injured"):
+        total = counts[outcome]
         f, m, children = count(outcome, "f"), count(outcome, "m"), count(outcome, "children")
-        if f is None or m is None or f + m != total:
+        if total is None or f is None or m is None or f + m != total:
             continue
         age = "child" if children == total and total else "adult" if children == 0 else None
         for sex, n in (("female", f), ("male", m)):
-            for k in range(n):
-                ident = f"{record_id}|{outcome}|{sex}|{k + 1}"
-                incident.victims.append(VictimRow(str(thing_iri(base, "victim", mint_key("victim", source_id, ident))),
-                                                  outcome, "unknown", sex, age))
+            victims.extend(Victim(f"{record_id}|{outcome}|{sex}|{k + 1}", outcome, "unknown", sex, age)
+                           for k in range(n))
+    return tuple(victims)

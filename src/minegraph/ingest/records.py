@@ -1,4 +1,5 @@
-"""The curated record format (YAML) and its reader: pure data, no RDF.
+"""The curated record format (YAML) and its reader: record files into the record classes of
+:mod:`minegraph.ingest.model`, which every reader produces.
 
 A source file (``data/sources/*.yaml``) holds one source document and what we read from it: its
 statements (each with exact quotes) and the incidents and victims they support. Places and agents are
@@ -10,10 +11,8 @@ as an :class:`~minegraph.core.errors.InputError` naming file, record and field.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,16 @@ from minegraph.core.errors import InputError
 from minegraph.core.redaction import Register
 from minegraph.core.schema import check, locate
 from minegraph.core.yamlio import load_yaml, unique
+from minegraph.ingest.model import (
+    Agent,
+    Incident,
+    IncidentDate,
+    Quote,
+    SourceDocument,
+    SourceRecords,
+    Statement,
+    Victim,
+)
 from minegraph.ingest.schema import (
     RECORDS,
     AgentsFile,
@@ -29,111 +38,6 @@ from minegraph.ingest.schema import (
     SourceSchema,
     StatementSchema,
 )
-
-
-@dataclass(frozen=True)
-class Quote:
-    exact: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
-class SourceDocument:
-    id: str
-    title: str
-    type: str
-    publisher: str
-    language: str
-    text_path: Path
-    #: SHA-256 of the text as the source published it (what the RDF publishes)
-    sha256: str
-    retrieved: dt.date
-    title_note: str | None = None
-    issued: dt.date | None = None
-    url: str | None = None
-    licence: str | None = None
-    #: the register: digests of the strings of the text that identify a person (:mod:`minegraph.core.redaction`)
-    redact: tuple[str, ...] = ()
-    #: SHA-256 of the kept text (redacted strings masked), when it differs from the published one
-    kept_sha256: str | None = None
-
-
-@dataclass(frozen=True)
-class Statement:
-    id: str
-    kind: str
-    label: str
-    speaker: str
-    speech: str
-    quotes: tuple[Quote, ...]
-    supports: tuple[str, ...] = ()
-    about: tuple[str, ...] = ()
-    date: dt.date | None = None
-    count: int | None = None
-    period_start: str | None = None
-    period_end: str | None = None
-    area: str | None = None
-    area_note: str | None = None
-    outcomes: tuple[str, ...] = ()
-    devices: tuple[str, ...] = ()
-    alleged_responsible: str | None = None
-    includes_children: bool | None = None
-
-
-@dataclass(frozen=True)
-class IncidentDate:
-    earliest: dt.date
-    latest: dt.date
-    reported: str | None = None
-    year: int | None = None
-    month: int | None = None
-    day: int | None = None
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class Victim:
-    id: str
-    outcome: str
-    status: str
-    sex: str | None = None
-    age_band: str | None = None
-    activity: str | None = None
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class Incident:
-    id: str
-    label: str
-    date: IncidentDate
-    place: str
-    device: str
-    killed: int
-    injured: int
-    context: str | None = None
-    note: str | None = None
-    victims: tuple[Victim, ...] = ()
-
-
-@dataclass(frozen=True)
-class SourceRecords:
-    """Everything read from one source file."""
-
-    path: Path
-    source: SourceDocument
-    statements: tuple[Statement, ...]
-    incidents: tuple[Incident, ...]
-
-
-@dataclass(frozen=True)
-class Agent:
-    id: str
-    label: str
-    description: str | None = None
-    homepage: str | None = None
-    wikidata: str | None = None
 
 
 def read_source(path: Path) -> SourceRecords:
@@ -239,11 +143,14 @@ def _statement(s: StatementSchema, text: str, file: str) -> Statement:
             raise InputError("is not a verbatim part of the source text", file=file, record=f"statements[{s.id}]",
                              field=f"quotes[{index}]", value=exact)
         quotes.append(Quote(exact=exact, start=start, end=start + len(exact)))
+    def once(ids: list[str]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(ids))
+
     return Statement(
         id=s.id, kind=s.kind, label=s.label, speaker=s.speaker, speech=s.speech, quotes=tuple(quotes),
-        supports=tuple(s.supports), about=tuple(s.about), date=s.date, count=s.count, period_start=s.period_start,
-        period_end=s.period_end, area=s.area, area_note=s.area_note, outcomes=tuple(s.outcomes),
-        devices=tuple(s.devices), alleged_responsible=s.alleged_responsible, includes_children=s.includes_children,
+        supports=once(s.supports), about=once(s.about), date=s.date, count=s.count, period_start=s.period_start,
+        period_end=s.period_end, area=s.area, area_note=s.area_note, outcomes=once(s.outcomes),
+        devices=once(s.devices), alleged_responsible=s.alleged_responsible, includes_children=s.includes_children,
     )
 
 

@@ -1,8 +1,9 @@
-"""Rows to records: what one table says, as incidents, victims and places ready to emit as RDF.
+"""Rows to records: what one table says, as the incidents, victims and places of :mod:`minegraph.ingest.model`
+(the classes a record file becomes too), emitted by :mod:`minegraph.ingest.emit`.
 
-Keys are minted from a row's *identity* (the mapping's ``identity:`` columns, or an HXL ``#event+id``)
-plus an occurrence counter among rows of the same identity, in file order; see docs/ingest.md for why
-those columns and what the counter costs.
+A row's record id is its *identity* (the mapping's ``identity:`` columns, or an HXL ``#event+id``) plus an
+occurrence counter among rows of the same identity, in file order (``05313|2005|3#1``); keys are minted from it
+as from a record file's ids. See docs/ingest.md for why those columns and what the counter costs.
 """
 
 from __future__ import annotations
@@ -10,68 +11,30 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 from rdflib.namespace import SKOS
 
-from minegraph.core.gazetteer import Place, pcode_place_iri, place_iri_of
+from minegraph.core.gazetteer import Place as GazetteerPlace
+from minegraph.core.gazetteer import pcode_place_iri, place_iri_of
 from minegraph.core.resources import concepts_graph
-from minegraph.core.vocab import MGC, mint_key, thing_iri
+from minegraph.core.vocab import MGC, WD
+from minegraph.ingest.model import Incident, IncidentDate, Place, Victim
 from minegraph.ingest.spec import MappingSpec, normalise
 from minegraph.ingest.table import RowError, Table
 
 MONTHS = tuple(calendar.month_name)
 
 
-@dataclass(slots=True)
-class PlaceRow:
-    iri: str
-    label: str
-    level: int
-    parent: str | None = None
-    alt_labels: tuple[str, ...] = ()
-    language: str = "en"
-    identifiers: dict[str, str] = field(default_factory=dict)
-    iso3166: str | None = None
-    wikidata: str | None = None
-
-
-@dataclass(slots=True)
-class VictimRow:
-    iri: str
-    outcome: str
-    status: str
-    sex: str | None = None
-    age_band: str | None = None
-    activity: str | None = None
-
-
-@dataclass(slots=True)
-class IncidentRow:
-    iri: str
-    row: int
-    label: str
-    place: str
-    year: int | None
-    month: int | None
-    day: int | None
-    device: str
-    killed: int
-    injured: int
-    context: str | None = None
-    victims: list[VictimRow] = field(default_factory=list)
-    #: the possible dates when the year is not known (``--MM-DD`` with ``#date+start`` / ``#date+end``)
-    earliest: dt.date | None = None
-    latest: dt.date | None = None
-
-
 @dataclass
 class TableRecords:
     """What one table yields: records, and everything the report must say about it."""
 
-    incidents: list[IncidentRow] = field(default_factory=list)
-    places: dict[str, PlaceRow] = field(default_factory=dict)
+    incidents: list[Incident] = field(default_factory=list)
+    #: every place a row names, and the places enclosing them, by id (an incident's ``place``)
+    places: dict[str, Place] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     dropped: dict[str, str] = field(default_factory=dict)
@@ -103,10 +66,16 @@ def concept_lookup(scheme: str) -> dict[str, str]:
     return found
 
 
-def month_range(year: int, month: int | None) -> tuple[dt.date, dt.date]:
-    if month is None:
-        return dt.date(year, 1, 1), dt.date(year, 12, 31)
-    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+def incident_label(device: str, place_names: Sequence[str], date: IncidentDate) -> str:
+    """The label of an incident read from a table: ``Antipersonnel mine incident, Granada, Antioquia, March 2005``
+    (the place and the places enclosing it but the country, finest first)."""
+    d = date
+    if d.year is None:
+        when = f"{d.day} {MONTHS[d.month or 0]} (year unknown)" if d.day else f"{MONTHS[d.month or 0]} (year unknown)"
+    else:
+        when = " ".join(str(part) for part in (d.day, MONTHS[d.month] if d.month else None, d.year) if part)
+    device_label = concept_labels("explosive-ordnance").get(device, device.replace("-", " "))
+    return f"{device_label.capitalize()} incident, {', '.join(place_names)}, {when}"
 
 
 @lru_cache(maxsize=65536)
@@ -117,8 +86,9 @@ def title_case(name: str) -> str:
     return " ".join(w if (i and w in small) else w[:1].upper() + w[1:] for i, w in enumerate(words))
 
 
-def map_victim_table(table: Table, spec: MappingSpec, source_id: str, base: str) -> TableRecords:
-    """One victim per row, one incident per victim (the table has no incident id and no day)."""
+def map_victim_table(table: Table, spec: MappingSpec, base: str) -> TableRecords:
+    """One victim per row, one incident per victim (the table has no incident id and no day). The counts come from
+    the one victim: 1 killed and 0 injured, or 0 killed and 1 injured; not stated when the outcome is unknown."""
     out = TableRecords(dropped={c: r for c, r in spec.drop.items() if c in table.columns})
     used = spec.used_columns()
     missing = sorted(c for c in used if c not in table.columns)
@@ -129,16 +99,18 @@ def map_victim_table(table: Table, spec: MappingSpec, source_id: str, base: str)
     out.unknown_columns = [c for c in table.columns if c and c not in used and c not in spec.drop
                            and c not in spec.ignore]
     index = {c: table.columns.index(c) for c in used}
-    country = Place(spec.country.id, spec.country.label, 0, iso3166=spec.country.iso3166)
-    country_iri = str(place_iri_of(base, country))
-    out.places[country_iri] = PlaceRow(country_iri, spec.country.label, 0, iso3166=spec.country.iso3166,
-                                       wikidata=spec.country.wikidata)
-    device_labels = concept_labels("explosive-ordnance")
+    country = spec.country
+    country_iri = str(place_iri_of(base, GazetteerPlace(country.id, country.label, 0, iso3166=country.iso3166)))
+    out.places[country.id] = Place(country.id, country_iri, country.label, 0,
+                                   identifiers={"iso3166": country.iso3166} if country.iso3166 else {},
+                                   same_as=(f"{WD}{country.wikidata}",) if country.wikidata else ())
     occurrences: Counter[str] = Counter()
     seen_rows: dict[tuple[str, ...], int] = {}
-    place_iris: dict[str, str] = {}  # P-code -> IRI (minted once, not once per row)
     duplicates = 0
     this_year = dt.date.today().year
+    date_of = lru_cache(maxsize=4096)(IncidentDate.of)
+    label_of = lru_cache(maxsize=65536)(incident_label)
+    counts = {"killed": (1, 0), "injured": (0, 1)}
     for line, cells in table.rows:
         cells = cells + [""] * (len(table.columns) - len(cells))
 
@@ -162,7 +134,7 @@ def map_victim_table(table: Table, spec: MappingSpec, source_id: str, base: str)
             month = _integer(cell(spec.month), 1, 12)
             if month is None and cell(spec.month):
                 errors.append(RowError(table.file, line, spec.month, cell(spec.month), "is not a month (1-12)"))
-        parent, place, place_names = country_iri, country_iri, []
+        parent, place, place_names = country_iri, country.id, []
         for level in spec.places:
             code_text, name = cell(level.code), cell(level.name)
             if not code_text.isdigit() or (level.digits and len(code_text) > level.digits):
@@ -171,16 +143,17 @@ def map_victim_table(table: Table, spec: MappingSpec, source_id: str, base: str)
                 break
             code = code_text.zfill(level.digits)
             pcode = level.pcode.format(code=code)
-            iri = place_iris.get(pcode) or place_iris.setdefault(pcode, str(pcode_place_iri(base, pcode)))
-            known = out.places.get(iri)
+            place_id = pcode.lower()  # as the gazetteer names a P-coded place
+            known = out.places.get(place_id)
             if known is None:
                 identifiers = {"pcode": pcode} | ({level.identifier: code} if level.identifier else {})
-                out.places[iri] = PlaceRow(iri, title_case(name) or code, level.level, parent,
-                                           (name,) if name else (), spec.label_language, identifiers)
+                known = out.places[place_id] = Place(
+                    place_id, str(pcode_place_iri(base, pcode)), title_case(name) or code, level.level,
+                    spec.label_language, parent, ((name, spec.label_language),) if name else (), identifiers)
             elif known.parent != parent:
                 errors.append(RowError(table.file, line, level.code, code_text,
                                        "names a place already read inside another enclosing place"))
-            parent = place = iri
+            parent, place = known.iri, place_id
             place_names.append(title_case(name) or code)
         if errors:
             out.errors.extend(errors)
@@ -195,18 +168,13 @@ def map_victim_table(table: Table, spec: MappingSpec, source_id: str, base: str)
             seen_rows[whole] = line
         assert year is not None
         device, outcome = codes.get("device") or "unknown", codes["outcome"] or "unknown"
-        when = f"{MONTHS[month]} {year}" if month else str(year)
-        label = f"{device_labels.get(device, device).capitalize()} incident, {', '.join(reversed(place_names))}, {when}"
-        incident = IncidentRow(
-            str(thing_iri(base, "incident", mint_key("incident", source_id, record_id))), line, label, place,
-            year, month, None, device, int(outcome == "killed"), int(outcome == "injured"),
-            context=codes.get("context"),
-        )
-        incident.victims.append(VictimRow(
-            str(thing_iri(base, "victim", mint_key("victim", source_id, record_id))), outcome,
-            codes.get("status") or "unknown", codes.get("sex"), codes.get("age_band"), codes.get("activity"),
-        ))
-        out.incidents.append(incident)
+        date = date_of(year, month)
+        killed, injured = counts.get(outcome, (None, None))
+        victim = Victim(record_id, outcome, codes.get("status") or "unknown", codes.get("sex"), codes.get("age_band"),
+                        codes.get("activity"))
+        out.incidents.append(Incident(
+            record_id, label_of(device, tuple(reversed(place_names)), date), date, place, device, killed, injured,
+            context=codes.get("context"), victims=(victim,), row=line))
     if duplicates:
         out.notices.append(f"{table.file}: {duplicates} row(s) repeat an earlier row exactly; each is read as "
                            "another victim (the table has one row per victim and no victim id)")

@@ -1,4 +1,5 @@
-"""One ingest: a file -> records -> N-Triples -> the write door -> one named graph.
+"""One ingest: a file -> records (:mod:`minegraph.ingest.model`) -> N-Triples (:mod:`minegraph.ingest.emit`, the
+emitter a build uses too) -> the write door -> one named graph.
 
 Each input file is one source document and one graph ``{base}graph/source/{key}``, written through
 :func:`minegraph.store.door.write` like every other write: privacy rules, the SHACL gate (the fast gate, in
@@ -18,13 +19,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import RDF
-from rdflib.namespace import DCTERMS
-
 from minegraph.core.errors import InputError, ValidationFailed
-from minegraph.core.ntriples import NTriplesGraph, thing_of
+from minegraph.core.ntriples import NTriplesGraph
 from minegraph.core.settings import Settings
-from minegraph.core.vocab import MG, graph_iri, source_graph_iri, source_iri
+from minegraph.core.vocab import graph_iri, source_graph_iri
 from minegraph.ingest.build import (
     changes_of,
     data_dir_of,
@@ -33,7 +31,8 @@ from minegraph.ingest.build import (
     shared_graphs,
     stored_lines,
 )
-from minegraph.ingest.emit import SourceMeta, emit_incidents, emit_places, emit_source
+from minegraph.ingest.emit import Emitted, emit_source
+from minegraph.ingest.model import Quote, SourceMeta, SourceRecords, Statement
 from minegraph.ingest.rows import TableRecords
 from minegraph.ingest.table import RowError, Table, fail_on
 from minegraph.store import Store
@@ -65,55 +64,41 @@ class Ingested:
     unchanged: bool = False
 
 
-@dataclass
-class Emitted:
-    """A table's graph (its ``units`` where each incident's triples start) and where each node came from."""
+#: the record id of a table's one statement: "the rows of this table" (a record file may have a statement of this id)
+ROWS_STATEMENT = "rows"
 
-    graph: NTriplesGraph
-    locate: dict[str, tuple[str, str]]
+
+def table_records(records: TableRecords, meta: SourceMeta, table: Table, skip_rows: Iterable[int] = ()
+                  ) -> SourceRecords:
+    """A table's records as one source's: its document (the file's hash, the columns not published in a note), the
+    one statement that supports every row (quoting the header), the incidents of the rows not skipped, and the
+    places they name with the places enclosing them."""
+    skip = set(skip_rows)
+    incidents = tuple(i for i in records.incidents if i.row not in skip)
+    notes: tuple[str, ...] = ()
+    if records.dropped:
+        text = "; ".join(f"{column}: {reason}" for column, reason in sorted(records.dropped.items()))
+        notes = (f"Columns of the source not published: {text}",)
+    source = meta.document(hashlib.sha256(table.raw).hexdigest(), notes)
+    header = table.header_line
+    statement = Statement(
+        ROWS_STATEMENT, "incident-report", f"The rows of “{meta.title}”", meta.publisher_id, "direct",
+        (Quote(header, 0, len(header)),) if header else (),
+        supports=tuple(r for i in incidents for r in (i.id, *(v.id for v in i.victims))))
+    by_iri = {p.iri: p for p in records.places.values()}
+    used = {records.places[i.place].iri for i in incidents}
+    for iri in list(used):  # the enclosing places of every place used
+        parent = by_iri[iri].parent
+        while parent and parent not in used and parent in by_iri:
+            used.add(parent)
+            parent = by_iri[parent].parent
+    return SourceRecords(table.file, source, (statement,), incidents, meta.agents,
+                         tuple(p for p in records.places.values() if p.iri in used))
 
 
 def emit_table(records: TableRecords, meta: SourceMeta, base: str, table: Table,
                skip_rows: Iterable[int] = ()) -> Emitted:
-    graph = NTriplesGraph()
-    skip = set(skip_rows)
-    sha = hashlib.sha256(table.raw).hexdigest()
-    statement = emit_source(graph, meta, base, sha, table.header_line, records.dropped)
-    incidents = [i for i in records.incidents if i.row not in skip]
-    used = {i.place for i in incidents}
-    places = {p.iri: p for p in records.places.values()}
-    for iri in list(used):  # keep the enclosing places of every place used
-        parent = places[iri].parent if iri in places else None
-        while parent and parent not in used:
-            used.add(parent)
-            parent = places[parent].parent if parent in places else None
-    emit_places(graph, (p for p in records.places.values() if p.iri in used))
-    graph.units = []
-    for incident in incidents:
-        graph.units.append(len(graph.lines))
-        emit_incidents(graph, (incident,), statement)
-    locate: dict[str, tuple[str, str]] = {}
-    for i in incidents:
-        where = (table.file, f"row {i.row}")
-        locate[i.iri] = where
-        for v in i.victims:
-            locate[v.iri] = where
-    locate[str(source_iri(base, meta.id))] = (table.file, "source (meta)")
-    return Emitted(graph, locate)
-
-
-def split_places(graph: NTriplesGraph) -> tuple[list[str], NTriplesGraph]:
-    """The lines of a table's graph that describe places (all before its first incident), and the rest."""
-    head = graph.units[0] if graph.units else len(graph.lines)
-    place_type = f"<{RDF.type}> <{MG.Place}>"
-    places = {line.split(" ", 1)[0][1:-1] for line in graph.lines[:head] if place_type in line}
-
-    def is_place(line: str) -> bool:
-        return thing_of(line.split(" ", 1)[0][1:-1]) in places
-
-    ours = [line for line in graph.lines[:head] if is_place(line)]
-    return ours, graph.filtered([None if is_place(line) else line for line in graph.lines[:head]]
-                                + list(graph.lines[head:]))
+    return emit_source(table_records(records, meta, table, skip_rows), base)
 
 
 def write_rejects(result: Ingested, table: Table, path: Path) -> None:
@@ -195,10 +180,9 @@ def _ingest_one(path: str, settings: Settings, mapping: str | None, meta: Path |
                          for r in error.report.violations]
             skip |= rows
             say(f"{len(rows)} row(s) refused by the gate: writing the file without them")
-    kept = [i for i in records.incidents if i.row not in skip]
-    ingested = Ingested(tab.file, source_meta.id, str(source_graph_iri(settings.base_uri, source_meta.id)),
-                        emitted.graph, incidents=len(kept), victims=sum(len(i.victims) for i in kept),
-                        places=len(records.places), rejected=sorted(rejected, key=lambda e: e.row),
+    ingested = Ingested(tab.file, source_meta.id, emitted.graph_iri, emitted.graph, incidents=emitted.incidents,
+                        victims=emitted.victims, places=len(records.places),
+                        rejected=sorted(rejected, key=lambda e: e.row),
                         notices=list(records.notices), dropped=records.dropped,
                         unknown_columns=records.unknown_columns)
     if ingested.rejected:
@@ -220,12 +204,12 @@ def _read_table(path: str, settings: Settings, mapping: str | None, meta: Path |
         if meta_path is None:
             raise InputError("a table needs source metadata: give --meta FILE (or a mapping with `meta:`)", file=path)
         source_meta = sources.load_meta(meta_path, fallback_id=fallback)
-        return tab, map_victim_table(tab, mapping_spec, source_meta.id, settings.base_uri), source_meta
+        return tab, map_victim_table(tab, mapping_spec, settings.base_uri), source_meta
     tab = table.read_table(path, settings.max_ingest_bytes, require_hxl=True)
     if meta is None:
         raise InputError("an HXL table needs source metadata: give --meta FILE", file=path)
     source_meta = sources.load_meta(meta, fallback_id=sources.source_id_from_name(path) if path != "-" else None)
-    return tab, hxl.map_hxl_table(tab, source_meta.id, settings), source_meta
+    return tab, hxl.map_hxl_table(tab, settings), source_meta
 
 
 def _table_plan(settings: Settings, emitted: Emitted, meta: SourceMeta, path: str) -> Callable[[Store], ChangeSet]:
@@ -233,10 +217,8 @@ def _table_plan(settings: Settings, emitted: Emitted, meta: SourceMeta, path: st
     store has."""
     def plan(reader: Store) -> ChangeSet:
         places_iri = str(graph_iri(settings.base_uri, "places"))
-        place_lines, graph = split_places(emitted.graph)
-        places = merge_described(stored_lines(reader, places_iri), NTriplesGraph(place_lines))
-        graphs = shared_graphs(settings, reader) | {
-            str(source_graph_iri(settings.base_uri, meta.id)): graph, places_iri: places}
+        places = merge_described(stored_lines(reader, places_iri), emitted.places)
+        graphs = shared_graphs(settings, reader) | {emitted.graph_iri: emitted.graph, places_iri: places}
         return ChangeSet(graphs, action="ingest", locate=emitted.locate, file=path, audit={"file": path})
 
     return plan
@@ -247,7 +229,7 @@ def _ingest_records(path: Path, settings: Settings, store: Store | None, say: Pr
     its data directory, as a build would write them."""
     data_dir = data_dir_of([path], settings.data_dir)
     dataset = load_data(data_dir, settings.base_uri, [path])
-    mapped = dataset.sources[0]
+    emitted = dataset.sources[0]
 
     def plan(reader: Store) -> ChangeSet:
         changes = changes_of(dataset, settings, reader, action="ingest", whole=False)
@@ -255,10 +237,8 @@ def _ingest_records(path: Path, settings: Settings, store: Store | None, say: Pr
         return changes
 
     written = write(settings, plan, store=store, progress=say)
-    source_id = str(next(iter(mapped.graph.objects(None, DCTERMS.identifier)), path.stem))
-    graph = NTriplesGraph.of(mapped.graph.serialize(format="nt", encoding="utf-8"))
-    ingested = Ingested(str(path), source_id, str(mapped.graph_iri), graph,
-                        incidents=len(list(mapped.graph.subjects(RDF.type, MG.Incident))), notices=mapped.notices)
+    ingested = Ingested(str(path), emitted.source_id, emitted.graph_iri, emitted.graph, incidents=emitted.incidents,
+                        victims=emitted.victims, notices=list(dataset.notices))
     return _written(ingested, written)
 
 
@@ -288,5 +268,5 @@ def withdraw_source(source: str, settings: Settings, reason: str, *, store: Stor
     return len(written.tombstoned)
 
 
-__all__ = ["Emitted", "Ingested", "emit_table", "ingest", "split_places", "withdraw_source", "write_rejects"]
+__all__ = ["Ingested", "emit_table", "ingest", "table_records", "withdraw_source", "write_rejects"]
 

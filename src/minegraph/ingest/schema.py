@@ -15,7 +15,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AfterValidator, ConfigDict, Discriminator, Field, Tag, ValidationInfo, WithJsonSchema
 
 from minegraph.core.redaction import is_digest
-from minegraph.core.schema import Code, Date, Id, Schema, Sha256, Text
+from minegraph.core.schema import Code, Date, Id, Language, Schema, Sha256, Text
 
 STATEMENT_KINDS = ("incident-report", "aggregate-claim", "responsibility-claim", "victim-profile-claim")
 #: Fields a victim record might carry that identify a person: refused, with why.
@@ -52,7 +52,7 @@ class SourceSchema(Schema):
     title_note: Text | None = Field(None, description="Why the title is what it is (e.g. minegraph's description).")
     type: Text = Field(description="A code of the source-type scheme: news-article, official-statement, dataset.")
     publisher: Id = Field(description="An agent id of data/agents.yaml.")
-    language: Text = Field(description="The text's language (BCP 47, e.g. `en`).")
+    language: Language = Field(description="The text's language (BCP 47, e.g. `en`); the title is in it.")
     text: Text = Field(description="The kept text, relative to this file (`../texts/NAME.txt`).")
     sha256: Sha256 = Field(description="SHA-256 of the text as the source published it.")
     kept_sha256: Sha256 | None = Field(None, description="SHA-256 of the kept text, with redacted strings masked "
@@ -135,8 +135,10 @@ class IncidentSchema(Schema):
     place: Id = Field(description="A place id of data/places.yaml (or a P-code in lower case).")
     device: Text = Field("unknown", description="A code of the explosive-ordnance scheme.")
     context: Text | None = Field(None, description="A code of the incident-context scheme.")
-    killed: int
-    injured: int
+    killed: int | None = Field(None, description="How many people were killed; leave it out when the source does not "
+                                                 "say (not stated), write 0 only when it says none were.")
+    injured: int | None = Field(None, description="How many people were injured; leave it out when the source does "
+                                                  "not say (not stated), write 0 only when it says none were.")
     note: Text | None = None
     victims: list[VictimSchema] = Field(default_factory=list)
 
@@ -179,7 +181,7 @@ class MetaFile(Schema):
     publisher: Annotated[Annotated[Id, Tag("id")] | Annotated[PublisherSchema, Tag("agent")],
                          Discriminator(lambda value: "agent" if isinstance(value, dict) else "id")]
     retrieved: Date | None = None
-    language: Text = "en"
+    language: Language = "en"
     type: Text = "dataset"
     issued: Date | None = None
     url: Text | None = None
@@ -244,7 +246,7 @@ class MappingFile(Schema):
     row: Annotated[str, AfterValidator(_victim_rows)] = "victim"
     encoding: Text = "utf-8"
     meta: Text | None = None
-    label_language: Text = "es"
+    label_language: Language = "es"
     identity: list[Text]
     drop: dict[Code, Code] = Field(default_factory=dict)
     ignore: list[Code] = Field(default_factory=list)

@@ -17,7 +17,7 @@ from minegraph.core.errors import InputError, UnreadableInput
 from minegraph.core.ntriples import NTriplesGraph
 from minegraph.core.schema import check
 from minegraph.core.yamlio import load_yaml
-from minegraph.ingest.emit import Publisher, SourceMeta
+from minegraph.ingest.model import Agent, SourceMeta
 from minegraph.ingest.schema import MetaFile
 from minegraph.ingest.table import decode
 
@@ -45,7 +45,7 @@ def load_meta(path: Path, *, fallback_id: str | None = None, today: dt.date | No
     if not ident:
         raise InputError("is required", file=file, record="source", field="id")
     p = meta.publisher
-    publisher = p if isinstance(p, str) else Publisher(p.id, p.label, p.description, p.homepage, p.wikidata)
+    publisher = p if isinstance(p, str) else Agent(p.id, p.label, p.description, p.homepage, p.wikidata)
     return SourceMeta(
         id=ident, title=meta.title, publisher=publisher, retrieved=meta.retrieved or today or dt.date.today(),
         language=meta.language, type=meta.type, issued=meta.issued, url=meta.url, licence=meta.licence,
