@@ -179,7 +179,8 @@ def test_a_truncated_nquads_file_is_refused(settings: Settings, tmp_path: Path) 
     ingest([str(SAMPLE)], settings, mapping="colombia-victims")
     whole = dump(settings)
     path = tmp_path / "export.nq"
-    path.write_bytes(whole[: len(whole) // 2])
+    cut = whole.index(b"> <", len(whole) // 2)  # inside a line, whatever the dump holds (a cut at a line end is valid)
+    path.write_bytes(whole[:cut])
     with pytest.raises(UnreadableInput, match="is not valid"):
         ingest([str(path)], settings)
     assert dump(settings) == whole
