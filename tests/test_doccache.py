@@ -144,6 +144,17 @@ def test_command_line_writers_repoint_too(tmp_path: Path) -> None:
     assert generations.current_generation(locks.documents) == before + 1 == locks.generation()
 
 
+def test_the_code_stamp_covers_everything_documents_are_rendered_with() -> None:
+    """A page rendered by older templates or view code is never served after an upgrade (doccache once moved into
+    publish/ and fingerprinted that folder only: a template change kept serving the old pages)."""
+    package = Path(doccache.__file__).resolve().parents[1]
+    stamped = {str(path.relative_to(package)) for path in doccache.stamped_files()}
+    for needed in ("web/kinds.py", "web/templates/pages/incident.html", "publish/describe.py", "store/view.py",
+                   "shapes/minegraph-shapes.ttl", "ontology/minegraph.ttl"):
+        assert needed in stamped, needed
+    assert not any("/static/" in f"/{path}" or "__pycache__" in path for path in stamped)
+
+
 def test_prune_keeps_newer_generations(tmp_path: Path) -> None:
     for name in ("3", "4", "5"):
         (tmp_path / name).mkdir()

@@ -41,18 +41,30 @@ if TYPE_CHECKING:
 STAMP = "code"
 
 
+def stamped_files() -> list[Path]:
+    """The files documents depend on: every module, template, ontology and shapes file of the package (static assets
+    are served apart and are not in documents)."""
+    from minegraph.core.resources import ontology_dir, shapes_dir
+
+    package = Path(__file__).resolve().parents[1]  # src/minegraph
+    found = {path for path in package.rglob("*")
+             if path.is_file() and not {"static", "__pycache__"} & set(path.relative_to(package).parts)}
+    for folder, name in ((ontology_dir(), "ontology"), (shapes_dir(), "shapes")):  # links in a checkout
+        found |= {package / name / path.name for path in folder.glob("*.ttl")}
+    return sorted(found)
+
+
 @functools.cache
 def code_stamp(base: str) -> str:
-    """What documents depend on besides the data: the base IRI and the code that renders them (a digest of
-    the package's modules and templates), so an upgrade never serves documents the old code rendered."""
+    """What documents depend on besides the data: the base IRI and the code that renders them (a digest of the
+    package's modules and templates, :func:`stamped_files`), so an upgrade never serves documents the old code
+    rendered."""
     from minegraph import __version__
 
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
-    for path in sorted(package.rglob("*")):
-        relative = path.relative_to(package)
-        if path.is_file() and relative.parts[0] != "static" and "__pycache__" not in relative.parts:
-            digest.update(str(relative).encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in stamped_files():
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
     return f"minegraph {__version__} {base} {digest.hexdigest()[:16]}\n"
 
 
