@@ -340,8 +340,7 @@ def _gate(graph: NTriplesGraph, overlay: Overlay, where: Mapping[str, tuple[str,
                                 progress=meter("incidents validated", len(graph.units or [])) if meter else None)
     else:
         reference = reference_graph(NTriplesGraph(context).to_rdflib())
-        report = validate(graph.to_rdflib(), reference=reference)
-        report.results = [_located(r, where) for r in report.results]
+        report = validate(graph.to_rdflib(), reference=reference, where=where)
     typed = _typed_subjects(graph) | _typed_subjects(NTriplesGraph(context))
     for subject, predicate, obj in graph.triples():
         target = iri_value(obj)
@@ -350,13 +349,6 @@ def _gate(graph: NTriplesGraph, overlay: Overlay, where: Mapping[str, tuple[str,
             report.results.append(Result(VIOLATION, "points at something that does not exist (a dangling reference)",
                                          focus, predicate[1:-1], obj, None, *(locate(where, focus) or (None, None))))
     return report
-
-
-def _located(result: Result, where: Mapping[str, tuple[str, str]]) -> Result:
-    found = None if result.file is not None else locate(where, result.focus)
-    if found is None:
-        return result
-    return Result(result.severity, result.message, result.focus, result.path, result.value, result.shape, *found)
 
 
 def _vanished(base: str, graphs: Mapping[GraphKey, NTriplesGraph | None], old: _Old, overlay: Overlay,

@@ -283,14 +283,6 @@ def located(result: Result, locate: dict[str, tuple[str, str]] | None) -> Result
     return Result(result.severity, result.message, result.focus, result.path, result.value, result.shape, *where)
 
 
-def reference_ntriples(*graphs: Graph) -> str:
-    """The base reference plus ``graphs`` (places, agents), as N-Triples."""
-    extra = Graph()
-    for graph in graphs:
-        extra += graph
-    return base_reference_text() + (extra.serialize(format="nt") if len(extra) else "")
-
-
 def results_key(report: ValidationReport) -> set[tuple[str, str | None, str, str | None]]:
     """(focus, path, severity, shape) of every result: what the parity test compares."""
     return {(r.focus, r.path, str(r.severity), r.shape) for r in report.results}

@@ -32,32 +32,11 @@ FIELD_OF: dict[URIRef, str] = {
 }
 
 
-@dataclass
-class Index:
-    """Where each node of a mapped graph came from: node IRI -> (file, record)."""
-
-    records: dict[str, tuple[str, str]] = field(default_factory=dict)
-
-    def add(self, node: URIRef, file: str, record: str) -> None:
-        self.records[str(node)] = (file, record)
-
-    def locate(self, node: str) -> tuple[str, str] | None:
-        found = self.records.get(node)
-        if found is None and "#" in node:
-            found = self.records.get(node.split("#", 1)[0])
-        return found
-
-    def merge(self, other: Index) -> None:
-        self.records.update(other.records)
-
-
-def locate(where: Mapping[str, tuple[str, str]] | Index | None, node: str) -> tuple[str, str] | None:
+def locate(where: Mapping[str, tuple[str, str]] | None, node: str) -> tuple[str, str] | None:
     """(file, record) that ``node`` came from, by ``where`` (node IRI -> (file, record)); a ``#`` node is found
     through the thing it belongs to. None when ``where`` does not know it."""
     if where is None:
         return None
-    if isinstance(where, Index):
-        return where.locate(node)
     found = where.get(node)
     if found is None and "#" in node:
         found = where.get(node.split("#", 1)[0])
@@ -166,40 +145,20 @@ def reference_graph(*graphs: Graph) -> Graph:
     return merged
 
 
-def referenced_subgraph(data: Graph, context: Graph) -> Graph:
-    """The part of ``context`` that ``data`` points at: the referenced nodes, their ``#`` sub-nodes and,
-    for places, their enclosing places (transitively)."""
-    from minegraph.core.vocab import SCHEMA
-
-    wanted = {o for o in data.objects() if isinstance(o, URIRef)}
-    frontier = list(wanted)
-    while frontier:
-        for parent in context.objects(frontier.pop(), SCHEMA.containedInPlace):
-            if parent not in wanted and isinstance(parent, URIRef):
-                wanted.add(parent)
-                frontier.append(parent)
-    subgraph = Graph()
-    for node in wanted:
-        for p, o in context.predicate_objects(node):
-            subgraph.add((node, p, o))
-            if isinstance(o, URIRef) and str(o).startswith(f"{node}#"):
-                subgraph += context.triples((o, None, None))
-    return subgraph
-
-
 def validate(
     data: Graph,
     *,
     reference: Graph | None = None,
-    index: Index | None = None,
+    where: Mapping[str, tuple[str, str]] | None = None,
 ) -> ValidationReport:
-    """Validate ``data`` against the shapes, with ``reference`` (default: ontology + concepts) mixed in."""
+    """Validate ``data`` against the shapes, with ``reference`` (default: ontology + concepts) mixed in; ``where``
+    locates nodes in the input (node IRI -> (file, record))."""
     reference = reference if reference is not None else reference_graph()
     combined = Graph()
     combined += data
     combined += reference
     # (pyshacl's focus_nodes option would also skip the sh:node checks of values outside the list,
-    # so keep references small instead: see referenced_subgraph.)
+    # so keep references small instead: the door passes only what the data points at, Overlay.context.)
     _conforms, report_graph, _ = pyshacl.validate(
         combined, shacl_graph=shapes_graph(), inference="none", advanced=True, allow_warnings=True,
     )
@@ -209,11 +168,11 @@ def validate(
         focus = report_graph.value(node, SH.focusNode)
         if focus not in own_subjects:
             continue
-        report.results.append(_result(report_graph, node, focus, index))
+        report.results.append(_result(report_graph, node, focus, where))
     return report
 
 
-def _result(report: Graph, node: Node, focus: Node, index: Index | None) -> Result:
+def _result(report: Graph, node: Node, focus: Node, where: Mapping[str, tuple[str, str]] | None) -> Result:
     def text(predicate: URIRef) -> str | None:
         value = report.value(node, predicate)
         return None if value is None else str(value)
@@ -221,7 +180,7 @@ def _result(report: Graph, node: Node, focus: Node, index: Index | None) -> Resu
     value = report.value(node, SH.value)
     if value == focus:
         value = None
-    located = index.locate(str(focus)) if index else None
+    located = locate(where, str(focus))
     return Result(
         severity=URIRef(text(SH.resultSeverity) or VIOLATION),
         message=text(SH.resultMessage) or "does not conform",
