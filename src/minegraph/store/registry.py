@@ -78,8 +78,3 @@ def things(store: Any, base: str) -> list[tuple[str, str, str]]:
         if split and split[0] in KINDS:
             found.append((iri, split[0], row["label"].value if row["label"] is not None else ""))
     return found
-
-
-def record_published(settings: Settings, store: Any, when: str, release: int | None = None) -> int:
-    """Add every thing of ``store`` to the registry (call after each build and each release)."""
-    return Registry(releases_dir(settings) / "published.sqlite").record(things(store, settings.base_uri), when, release)
