@@ -124,7 +124,13 @@ class NTriplesGraph:
         """Every line as ``(subject, predicate, object)`` terms (split once, kept while the lines stay the same:
         the write door reads a national file's graph several times)."""
         if self._split is None or self._split[0] != len(self.lines):
-            self._split = (len(self.lines), [split_line(line) for line in self.lines])
+            terms: dict[str, str] = {}  # one string per distinct term: a table's terms repeat (a third of the memory)
+            share = terms.setdefault
+            split: list[tuple[str, str, str]] = []
+            for line in self.lines:
+                s, p, o = split_line(line)
+                split.append((share(s, s), share(p, p), share(o, o)))
+            self._split = (len(self.lines), split)
         return self._split[1]
 
     def subjects(self) -> set[str]:

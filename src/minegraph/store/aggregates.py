@@ -55,6 +55,12 @@ def store_scan(store: Any) -> Scan:
     return scan
 
 
+#: Every predicate :func:`count_cells` scans.
+SCANNED = tuple(str(p) for p in (RDF.type, SCHEMA.containedInPlace, MG.adminLevel, MG.place, TIME.hasTime,
+                                  MG.killedCount, MG.injuredCount, TIME.year, TIME.month, MG.incident, MG.outcome,
+                                  MG.status))
+
+
 def count_cells(scan: Scan) -> Counter[Cell]:
     """Casualties per cell, from one scan per property (each a single index range in the store, joined here).
 

@@ -40,7 +40,7 @@ from minegraph.core.redaction import Register
 from minegraph.core.settings import Settings
 from minegraph.core.vocab import MG, graph_iri, normalise_base, split_thing_iri
 from minegraph.store import Store, open_configured
-from minegraph.store.aggregates import aggregates_graph_iri, count_cells, cube_graph
+from minegraph.store.aggregates import SCANNED, aggregates_graph_iri, count_cells, cube_graph
 from minegraph.store.auth import audit, audit_outcome, cli_actor
 from minegraph.store.commit import GraphChange, commit, crash_point, has_blank_nodes, triples_of
 from minegraph.store.gate import (
@@ -243,7 +243,7 @@ def _prepare(settings: Settings, store: Store, changes: ChangeSet, say: Progress
     for key, content in list(graphs.items()):
         if key is not None and content is not None and not is_restricted(key, base):
             graphs[key] = public[key] = without_retired(content, retired)
-    overlay = Overlay(store, base, graphs, leave_out=(tombstones_iri, aggregates_iri))
+    overlay = Overlay(store, base, graphs, leave_out=(tombstones_iri, aggregates_iri), scanned=SCANNED)
 
     # 3. privacy
     old_register = register_entries(old(register_iri))
@@ -408,6 +408,8 @@ def _things(base: str, graphs: Iterable[NTriplesGraph]) -> list[tuple[str, str, 
     found: dict[str, tuple[str, str]] = {}
     for graph in graphs:
         for subject, predicate, obj in graph.triples():
+            if predicate != RDF_TYPE and predicate not in LABELS:
+                continue  # every thing is typed; its label is one of LABELS
             iri = iri_value(subject)
             split = split_thing_iri(base, iri) if iri is not None and "#" not in iri else None
             if iri is None or split is None:

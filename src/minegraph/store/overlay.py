@@ -1,9 +1,10 @@
 """The public dataset as it will be after a write, before anything is written.
 
 The write door checks a write and derives what depends on it (aggregates, tombstones) against the store *as it
-will be*: the public graphs the write leaves alone, read from the store, and the new content of the graphs it
-changes, held in a scratch in-memory pyoxigraph store. Every question is a ``GRAPH ?g { … }`` pattern asked of
-both, the store's answers kept only for the graphs left alone.
+will be*: the public graphs the write leaves alone, read from the store with ``GRAPH ?g { … }`` patterns whose
+answers are kept for those graphs only, and the new content of the graphs it changes, read from their N-Triples
+lines through indexes made once (by subject, and by the predicates the aggregates scan): a national file's
+millions of triples are never loaded into another store to be asked.
 """
 
 from __future__ import annotations
@@ -11,10 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from pyoxigraph import NamedNode, RdfFormat
-from pyoxigraph import Store as OxStore
-
-from minegraph.core.ntriples import NTriplesGraph, iri_value, split_line, thing_of
+from minegraph.core.ntriples import RDF_TYPE, NTriplesGraph, iri_value, split_line, thing_of
 from minegraph.core.vocab import MG, MGC
 from minegraph.store.view import is_restricted, public_graphs
 
@@ -37,70 +35,97 @@ class Overlay:
     """
 
     def __init__(self, store: Any, base: str, changed: Mapping[str | None, NTriplesGraph | None], *,
-                 leave_out: Iterable[str] = ()) -> None:
+                 leave_out: Iterable[str] = (), scanned: Iterable[str] = ()) -> None:
+        """``scanned``: the predicates :meth:`scan` will be asked for (indexed together, in one pass)."""
         self.store = store
         self.base = base
         left_out = set(leave_out)
         self.unchanged = {g for g in public_graphs(store.graphs(), base) if g not in changed and g not in left_out}
-        self.scratch = OxStore()
-        self.changed: dict[str, NTriplesGraph] = {}
-        for iri, graph in changed.items():
-            if iri is None or graph is None or is_restricted(iri, base) or iri in left_out:
-                continue
-            self.changed[iri] = graph
-            if graph.lines:
-                self.scratch.load(graph.text().encode("utf-8"), format=RdfFormat.N_TRIPLES, to_graph=NamedNode(iri))
+        self.changed: dict[str, NTriplesGraph] = {
+            iri: graph for iri, graph in changed.items()
+            if iri is not None and graph is not None and not is_restricted(iri, base) and iri not in left_out}
+        self._predicates: dict[str, list[tuple[str, str]]] = {}
+        self._scanned = {f"<{p}>" for p in scanned}
 
-    def rows(self, pattern: str, variables: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
-        """The bindings of ``variables`` (as N-Triples terms) of ``SELECT … WHERE { GRAPH ?g { pattern } }``."""
+    # --- the graphs the write leaves alone, in the store ---------------------------------------------------------
+    def _stored(self, pattern: str, variables: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+        if not self.unchanged:
+            return
         query = f"SELECT ?g {' '.join('?' + v for v in variables)} WHERE {{ GRAPH ?g {{ {pattern} }} }}"
-        if self.unchanged:
-            for row in self.store.query(query):
-                if row["g"] is not None and row["g"].value in self.unchanged:
-                    yield tuple(_term(row[v]) for v in variables)
-        for row in self.scratch.query(query):  # type: ignore[union-attr]
-            yield tuple(_term(row[v]) for v in variables)
+        for row in self.store.query(query):
+            if row["g"] is not None and row["g"].value in self.unchanged:
+                yield tuple(_term(row[v]) for v in variables)
 
+    # --- the graphs it changes, from their lines ------------------------------------------------------------------
+    def _changed_about(self, iris: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+        """The triples of the changed graphs about ``iris``, by subject term: one pass over their lines (an index
+        of every subject of a national file would hold its millions of triples twice)."""
+        wanted = {f"<{iri}>" for iri in iris}
+        found: dict[str, list[tuple[str, str]]] = {}
+        if wanted:
+            for graph in self.changed.values():
+                for s, p, o in graph.triples():
+                    if s in wanted:
+                        found.setdefault(s, []).append((p, o))
+        return found
+
+    def _with_predicate(self, predicate: str) -> list[tuple[str, str]]:
+        if predicate not in self._predicates:
+            wanted = (self._scanned | {predicate}) - set(self._predicates)
+            index: dict[str, list[tuple[str, str]]] = {p: [] for p in wanted}
+            for graph in self.changed.values():
+                for s, p, o in graph.triples():
+                    if p in index:
+                        index[p].append((s, o))
+            self._predicates |= index
+        return self._predicates[predicate]
+
+    # --- questions about the dataset as it will be ----------------------------------------------------------------
     def scan(self, predicate: str, obj: str | None = None) -> Iterator[tuple[str, str]]:
         """(subject, object) of every triple with ``predicate`` (an IRI; and object ``obj``, a term, if given)."""
+        term = f"<{predicate}>"
         if obj is None:
-            yield from ((s, o) for s, o in self.rows(f"?s <{predicate}> ?o", ("s", "o")))
+            yield from ((s, o) for s, o in self._stored(f"?s {term} ?o", ("s", "o")))
+            yield from self._with_predicate(term)
         else:
-            yield from ((s, obj) for (s,) in self.rows(f"?s <{predicate}> {obj}", ("s",)))
+            yield from ((s, obj) for (s,) in self._stored(f"?s {term} {obj}", ("s",)))
+            yield from ((s, o) for s, o in self._with_predicate(term) if o == obj)
 
     def about(self, iris: Iterable[str]) -> list[str]:
         """N-Triples lines of every triple whose subject is one of ``iris`` (IRIs)."""
+        wanted = sorted(set(iris))
         lines: list[str] = []
-        for values in _batches(sorted(set(iris))):
-            for s, p, o in self.rows(f"VALUES ?s {{ {values} }} ?s ?p ?o", ("s", "p", "o")):
+        for values in _batches(wanted):
+            for s, p, o in self._stored(f"VALUES ?s {{ {values} }} ?s ?p ?o", ("s", "p", "o")):
                 lines.append(f"{s} {p} {o} .\n")
+        for subject, pairs in self._changed_about(wanted).items():
+            lines += [f"{subject} {p} {o} .\n" for p, o in pairs]
         return lines
 
     def present(self, iris: Iterable[str]) -> set[str]:
         """The IRIs of ``iris`` that are the subject of some triple."""
-        found: set[str] = set()
-        for values in _batches(sorted(set(iris))):
-            found |= {s[1:-1] for (s,) in self.rows(f"VALUES ?s {{ {values} }} ?s ?p ?o", ("s",))}
+        wanted = sorted(set(iris))
+        found = {s[1:-1] for s in self._changed_about(wanted)}
+        for values in _batches([iri for iri in wanted if iri not in found]):
+            found |= {s[1:-1] for (s,) in self._stored(f"VALUES ?s {{ {values} }} ?s ?p ?o", ("s",))}
         return found
 
     def typed(self, iris: Iterable[str], cls: str) -> set[str]:
         """The IRIs of ``iris`` typed ``cls`` (an IRI)."""
-        found: set[str] = set()
-        for values in _batches(sorted(set(iris))):
-            pattern = f"VALUES ?s {{ {values} }} ?s a <{cls}>"
-            found |= {s[1:-1] for (s,) in self.rows(pattern, ("s",))}
+        wanted = sorted(set(iris))
+        term = f"<{cls}>"
+        found = {s[1:-1] for s, pairs in self._changed_about(wanted).items() if (RDF_TYPE, term) in pairs}
+        for values in _batches(wanted):
+            found |= {s[1:-1] for (s,) in self._stored(f"VALUES ?s {{ {values} }} ?s a {term}", ("s",))}
         return found
 
     def context(self, graph: NTriplesGraph) -> list[str]:
         """What ``graph`` points at, as N-Triples lines, for the gate: the triples of every IRI its objects name
         that it does not describe itself (places, agents, statements of other sources…), of their ``#`` nodes,
         and of the places containing them, transitively. The ontology and concepts are left to the gate."""
-        subjects = {s[1:-1] for s in graph.subjects() if s.startswith("<")}
-        wanted: set[str] = set()
-        for _s, _p, o in graph.triples():
-            target = iri_value(o)
-            if target and target not in subjects and not target.startswith(VOCABULARY):
-                wanted.add(target)
+        subjects = graph.subjects()
+        wanted = {o[1:-1] for _s, _p, o in graph.triples()
+                  if o[0] == "<" and o not in subjects and not o.startswith(("<" + VOCABULARY[0], "<" + VOCABULARY[1]))}
         lines: list[str] = []
         seen: set[str] = set()
         while wanted:
@@ -120,6 +145,8 @@ class Overlay:
 
     def unchanged_lines(self) -> Iterator[str]:
         """Every line of the public graphs the write leaves alone (for checks that must see everything)."""
+        from pyoxigraph import RdfFormat
+
         for graph in sorted(self.unchanged):
             data = self.store.dump(RdfFormat.N_TRIPLES, graph=graph)
             yield from (line + "\n" for line in data.decode("utf-8").splitlines() if line.strip())
