@@ -136,6 +136,7 @@ def test_hxl_columns_in_any_order_with_unknown_columns_listed(settings: Settings
     (lambda t: t.append(t[2]), "repeats row 3 exactly"),
     (lambda t: t[2].__setitem__(4, "AZ99999999"), "is not a P-code of the gazetteer"),
     (lambda t: t[2].__setitem__(6, "banana"), "is not a known explosive ordnance type"),
+    (lambda t: t[2].append("a shifted value"), r"row 3, column 16 \(past the 15 of the header\).*has 16 cells"),
 ])
 def test_bad_hxl_is_refused_with_row_column_value_and_rule(settings: Settings, tmp_path: Path, change: object,
                                                            message: str) -> None:
@@ -159,6 +160,18 @@ def test_unknown_code_rejects_the_file_or_is_skipped_into_a_rejects_file(setting
     rejects = rows(Path(result.rejects_file or ""))
     assert rejects[0][:4] == ["row", "column", "value", "rule"]
     assert rejects[1][:3] == ["8", "estado", "Desaparecido"]
+
+
+def test_a_row_with_more_cells_than_the_header_is_refused_or_skipped(settings: Settings, tmp_path: Path) -> None:
+    """A shifted row (a cell split by a stray delimiter) used to be read silently, its values under wrong columns."""
+    table = rows(SAMPLE)
+    table[5].insert(3, "a stray cell")
+    path = write_rows(tmp_path / "colombia.csv", table)
+    with pytest.raises(InputError, match=r"row 6, column 19 \(past the 18 of the header\)"):
+        ingest([str(path)], settings, mapping="colombia-victims")
+    [result] = ingest([str(path)], settings, mapping="colombia-victims", on_error="skip", rejects_dir=tmp_path)
+    assert result.incidents == 199 and {e.row for e in result.rejected} == {6}
+    assert any("has 19 cells, the header has 18" in e.rule for e in result.rejected)
 
 
 def test_wrong_encoding_empty_and_oversized_files_are_refused(settings: Settings, tmp_path: Path) -> None:

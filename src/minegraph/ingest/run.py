@@ -204,12 +204,16 @@ def _read_table(path: str, settings: Settings, mapping: str | None, meta: Path |
         if meta_path is None:
             raise InputError("a table needs source metadata: give --meta FILE (or a mapping with `meta:`)", file=path)
         source_meta = sources.load_meta(meta_path, fallback_id=fallback)
-        return tab, map_victim_table(tab, mapping_spec, settings.base_uri), source_meta
+        records = map_victim_table(tab, mapping_spec, settings.base_uri)
+        records.errors.extend(table.check_width(tab))
+        return tab, records, source_meta
     tab = table.read_table(path, settings.max_ingest_bytes, require_hxl=True)
     if meta is None:
         raise InputError("an HXL table needs source metadata: give --meta FILE", file=path)
     source_meta = sources.load_meta(meta, fallback_id=sources.source_id_from_name(path) if path != "-" else None)
-    return tab, hxl.map_hxl_table(tab, settings), source_meta
+    records = hxl.map_hxl_table(tab, settings)
+    records.errors.extend(table.check_width(tab))
+    return tab, records, source_meta
 
 
 def _table_plan(settings: Settings, emitted: Emitted, meta: SourceMeta, path: str) -> Callable[[Store], ChangeSet]:

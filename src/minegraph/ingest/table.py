@@ -169,10 +169,17 @@ def _is_hashtag_row(cells: list[str]) -> bool:
 
 
 def check_width(table: Table) -> list[RowError]:
-    """A row with more cells than the header is an error (fewer cells are read as empty)."""
+    """A row with more cells than the header is an error, naming the first cell past the header (fewer cells are
+    read as empty): a shifted row would otherwise put its values under the wrong columns, silently."""
     width = len(table.columns)
-    return [RowError(table.file, line, None, None, f"has {len(cells)} cells, the header has {width}")
-            for line, cells in table.rows if len(cells) > width and any(c.strip() for c in cells[width:])]
+    errors = []
+    for line, cells in table.rows:
+        extra = [i for i, cell in enumerate(cells[width:], start=width) if cell.strip()]
+        if extra:
+            errors.append(RowError(table.file, line, f"{extra[0] + 1} (past the {width} of the header)",
+                                   cells[extra[0]], f"has {len(cells)} cells, the header has {width}: a cell may "
+                                   "be missing or split earlier in the row"))
+    return errors
 
 
 def fail_on(errors: list[RowError], file: str, limit: int = 20) -> InputError:
