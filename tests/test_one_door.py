@@ -104,6 +104,26 @@ def test_a_listed_name_is_refused_by_the_graph_store(world: World) -> None:
     assert dump(world.settings) == before
 
 
+@pytest.mark.parametrize("spelling", [
+    "Test\u200bVictimname",  # a zero-width space inside
+    "Test Victim\u00adname",  # a soft hyphen
+    "\u0422est Victimname",  # a Cyrillic capital Te for the T
+    "\uff34\uff45\uff53\uff54 Victimname",  # full-width letters
+    "TEST-VICTIMNAME",
+])
+def test_a_listed_name_is_refused_however_it_is_spelled(world: World, spelling: str) -> None:
+    before = dump(world.settings)
+    assert post_graph(world, f'<{SOLDIER}> <http://example.org/said> "{spelling}" .') == 422
+    assert dump(world.settings) == before
+
+
+def test_a_listed_name_in_a_percent_encoded_iri_is_refused(world: World) -> None:
+    before = dump(world.settings)
+    assert post_graph(world, "<http://example.org/person/Test%20Victimname> a <http://example.org/Thing> .") == 422
+    assert post_graph(world, f"<{SOLDIER}> <http://example.org/about> <http://example.org/Test%5FVictimname> .") == 422
+    assert dump(world.settings) == before
+
+
 def test_a_listed_name_is_refused_by_an_rdf_ingest(world: World, tmp_path: Path) -> None:
     path = tmp_path / "attack.ttl"
     path.write_text(f'<http://example.org/x> <http://www.w3.org/2000/01/rdf-schema#label> "{NAME}\'s house" .\n',

@@ -7,6 +7,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -127,6 +128,79 @@ def test_oversized_body_is_413(server: Server) -> None:
     body = b"ASK {} #" + b"x" * 60_000
     assert server.request("POST", "/sparql", body, {"Content-Type": "application/sparql-query"}).status == 413
     assert get(server, "ASK {}").status == 200
+
+
+def _listener() -> tuple[str, list[str], Any]:
+    """A local HTTP server that records every request it is sent (nothing should reach it)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    hits: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/turtle")
+            self.end_headers()
+            self.wfile.write(b"<http://example.org/x> <http://example.org/y> 1 .")
+
+        do_POST = do_GET
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    listener = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=listener.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{listener.server_address[1]}/", hits, listener
+
+
+def test_service_and_load_are_refused_and_never_fetch(server: Server) -> None:
+    url, hits, listener = _listener()
+    try:
+        reply = get(server, f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}")
+        assert reply.status == 400 and b"SERVICE is not allowed" in reply.body
+        reply = get(server, f"select * where {{ service silent <{url}> {{ ?s ?p ?o }} }}")
+        assert reply.status == 400
+        reply = server_update(server, f"LOAD <{url}> INTO GRAPH <{EX}graph/loaded>")
+        assert reply.status == 400 and b"LOAD is not allowed" in reply.body
+        reply = server_update(server, f"INSERT {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }} WHERE {{ SERVICE <{url}> "
+                                      "{ ?s ?p ?o } }")
+        assert reply.status == 400
+        assert hits == []
+        assert count(server) == 40
+        # the words inside strings, IRIs and comments are not keywords
+        reply = get(server, f'ASK {{ ?s <{EX}SERVICE> "LOAD" }} # SERVICE <{url}>')
+        assert reply.status == 200
+    finally:
+        listener.shutdown()
+        listener.server_close()
+
+
+def test_the_query_names_its_own_dataset_with_from(server: Server) -> None:
+    other = f"{EX}graph/other"
+    assert server_update(server, f"INSERT DATA {{ GRAPH <{other}> {{ <{EX}t> <{EX}p> 1000 }} }}").status == 200
+    try:
+        def numbers(query: str, **params: str) -> set[int]:
+            reply = get(server, query, **params)
+            assert reply.status == 200, reply.body
+            return {int(b["v"]["value"]) for b in json.loads(reply.body)["results"]["bindings"]}
+
+        assert numbers(f"SELECT ?v FROM <{other}> WHERE {{ ?s ?p ?v }}") == {1000}
+        assert numbers(f"SELECT (COUNT(*) AS ?v) FROM <{GRAPH}> WHERE {{ ?s ?p ?o }}") == {40}
+        assert numbers(f"SELECT ?v FROM NAMED <{other}> WHERE {{ ?s ?p ?v }}") == set()  # no default graph
+        assert numbers(f"SELECT ?v FROM NAMED <{other}> WHERE {{ GRAPH ?g {{ ?s ?p ?v }} }}") == {1000}
+        # the protocol's own parameters win over the query's FROM
+        assert numbers(f"SELECT ?v FROM <{GRAPH}> WHERE {{ ?s ?p ?v }}", **{"default-graph-uri": other}) == {1000}
+        assert numbers(f"SELECT ?v FROM <{EX}graph/none> WHERE {{ ?s ?p ?v }}") == set()
+    finally:
+        assert server_update(server, f"DROP GRAPH <{other}>").status == 200
+
+
+def test_dropping_a_graph_that_does_not_exist_is_a_client_error(server: Server) -> None:
+    reply = server_update(server, f"DROP GRAPH <{EX}graph/never-written>")
+    assert reply.status == 400
+    assert server_update(server, f"DROP SILENT GRAPH <{EX}graph/never-written>").status == 200
+    assert count(server) == 40
 
 
 # --- limits that hold ----------------------------------------------------------------------------------------

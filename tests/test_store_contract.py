@@ -173,6 +173,24 @@ def test_a_bad_query_is_a_query_error(store: Store) -> None:
         store.query("SELECT WHERE nonsense")
 
 
+def test_a_query_that_would_fetch_from_the_network_is_refused(store: Store) -> None:
+    """No store runs SERVICE on minegraph's behalf (Oxigraph and Virtuoso would both fetch the URL)."""
+    for sparql in (f"SELECT * WHERE {{ SERVICE <{EX}sparql> {{ ?s ?p ?o }} }}",
+                   f"ASK {{ ?s ?p ?o . SeRvIcE SILENT <{EX}sparql> {{ ?s ?p ?o }} }}"):
+        with pytest.raises(QueryError, match="SERVICE is not allowed"):
+            store.query(sparql)
+    assert store.query(f'ASK {{ ?s <{EX}service> "SERVICE" }}').__bool__() is False  # words, not keywords
+
+
+def test_the_outbound_rule_examples() -> None:
+    import doctest
+
+    import minegraph.core.sparql
+
+    result = doctest.testmod(minegraph.core.sparql)
+    assert result.failed == 0 and result.attempted > 0
+
+
 def test_open_configured_picks_the_store(tmp_path: Path, servers: dict[str, SparqlServer]) -> None:
     embedded = open_configured(Settings(store=tmp_path / "store"))
     assert isinstance(embedded, EmbeddedStore)

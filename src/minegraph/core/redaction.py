@@ -30,6 +30,9 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import unquote
+
+from anyascii import anyascii
 
 PREFIX = "sha256:"
 _WORD = re.compile(r"[^\W_]+")  # letters and digits: "Test_Victimname" is two words
@@ -40,9 +43,14 @@ MASK = "█"
 
 
 def words(text: str) -> tuple[str, ...]:
-    """The normalised words of ``text``: NFKD, case folded, accents dropped, runs of letters and digits."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in folded if not unicodedata.combining(c))
+    """The normalised words of ``text``: compatibility forms unified (NFKC), every script transliterated to ASCII
+    (``anyascii``: accents dropped, Cyrillic or Greek look-alikes read as the Latin letters they mimic,
+    invisible characters — soft hyphens, zero-width spaces — removed), case folded, runs of letters and digits.
+
+    >>> words("Te\u200bst Victim\u00adname"), words("\u0422est VICTIMNAME"), words("Cəbrayıl")
+    (('test', 'victimname'), ('test', 'victimname'), ('cebrayil',))
+    """
+    plain = anyascii(unicodedata.normalize("NFKC", text)).casefold()
     return tuple(_WORD.findall(plain))
 
 
@@ -90,12 +98,14 @@ class Register:
             return False
         if _contains(self.entries, text):
             return True
-        split = _CAMEL.sub(" ", text)
-        return split != text and _contains(self.entries, split)
+        plain = anyascii(unicodedata.normalize("NFKC", text))  # "Test\u200bVictimname" is camelCase too
+        split = _CAMEL.sub(" ", plain)
+        return split != plain and _contains(self.entries, split)
 
     def contains_iri(self, iri: str) -> bool:
-        """Whether an IRI spells a listed string (``…/Test_Victimname``, ``…/TestVictimname``)."""
-        return self.contains(iri)
+        """Whether an IRI spells a listed string (``…/Test_Victimname``, ``…/TestVictimname``,
+        ``…/Test%20Victimname``)."""
+        return self.contains(iri) or ("%" in iri and self.contains(unquote(iri)))
 
 
 @lru_cache(maxsize=64)

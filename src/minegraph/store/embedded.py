@@ -23,6 +23,7 @@ from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Triple
 from pyoxigraph import Store as OxStore
 
 from minegraph.core.errors import QueryError, StoreError
+from minegraph.core.sparql import outbound
 from minegraph.store import QueryResult
 from minegraph.store.view import PENDING, PENDING_GRAPH, STAGING_PREFIX
 
@@ -85,7 +86,10 @@ class EmbeddedStore:
         named_graphs: Iterable[str] | None = None,
         base_iri: str | None = None,
     ) -> QueryResult:
+        refuse_outbound(sparql)
         options: dict[str, object] = {"base_iri": base_iri}
+        if default_graphs is None and self._has_private_graphs():
+            default_graphs = self.graphs()  # a graph still loading or staged is not data yet
         if default_graphs is not None:
             options["default_graph"] = [NamedNode(g) for g in default_graphs]
         else:
@@ -96,6 +100,10 @@ class EmbeddedStore:
             return self._store.query(sparql, **options)  # type: ignore[arg-type]
         except SyntaxError as error:
             raise QueryError(f"the query does not parse: {error}") from error
+
+    def _has_private_graphs(self) -> bool:
+        """Whether a write left staging graphs or graphs still loading (dropped by the next writer)."""
+        return any(_is_staging(g) for g in self._store.named_graphs())
 
     def union_is_public(self, base: str) -> bool:
         from minegraph.store.view import union_is_public
@@ -217,3 +225,11 @@ class EmbeddedStore:
 
 def _is_staging(graph: object) -> bool:
     return isinstance(graph, NamedNode) and graph.value.startswith(STAGING_PREFIX)
+
+
+def refuse_outbound(sparql: str) -> None:
+    """Queries never reach out: SERVICE (and LOAD) would make the engine fetch a URL."""
+    found = outbound(sparql)
+    if found:
+        raise QueryError(f"{found[0]} is not allowed: minegraph never fetches anything from the network on behalf "
+                         "of a query")

@@ -11,6 +11,7 @@ from rdflib.namespace import RDF
 
 from minegraph.core.errors import QueryError
 from minegraph.core.formats import HTML, RDF_FORMATS, RESULT_FORMATS, Format, negotiate
+from minegraph.core.sparql import dataset, outbound
 from minegraph.store.auth import TokenRegistry
 from minegraph.web.protocol import ProtocolError, SparqlRequest, inject_using, read_request
 from minegraph.web.public import is_public_graph, public_job
@@ -57,10 +58,23 @@ def negotiated(req: SparqlRequest) -> tuple[str | None, str | None]:
     return (results.extension if results else None), (graph.extension if graph else None)
 
 
+def refuse_outbound(text: str) -> None:
+    """No request ever leaves the server on behalf of a query or an update: SERVICE and LOAD are refused."""
+    found = outbound(text)
+    if found:
+        raise QueryError(f"{found[0]} is not allowed here: minegraph never fetches anything from the network on "
+                         "behalf of a query or an update (SERVICE, LOAD). Query the other endpoint yourself, or load "
+                         "data with `minegraph ingest`")
+
+
 def _query(req: SparqlRequest) -> Response:
+    refuse_outbound(req.text)
     results, graph = negotiated(req)
-    job: dict[str, Any] = {"kind": "query", "sparql": req.text, "default_graphs": req.default_graphs,
-                           "named_graphs": req.named_graphs, "base_iri": request.base_url,
+    defaults, named = req.default_graphs, req.named_graphs
+    if defaults is None and named is None:  # the query's own FROM / FROM NAMED (the protocol's parameters win)
+        defaults, named = dataset(req.text)
+    job: dict[str, Any] = {"kind": "query", "sparql": req.text, "default_graphs": defaults,
+                           "named_graphs": named, "base_iri": request.base_url,
                            "results": results, "graph": graph}
     web = state()
     answer = web.run(public_job(job))
@@ -82,6 +96,7 @@ def _query(req: SparqlRequest) -> Response:
 def _update(req: SparqlRequest) -> Response:
     web = state()
     check_token(web.settings, request.headers.get("Authorization"))
+    refuse_outbound(req.text)
     text = req.text
     if req.default_graphs or req.named_graphs:
         text = inject_using(text, req.default_graphs or [], req.named_graphs or [])
@@ -92,7 +107,7 @@ def _update(req: SparqlRequest) -> Response:
             scratch.update(text, base_iri=base)
         except SyntaxError as error:
             raise QueryError(f"the update does not parse: {error}") from error
-        except OSError as error:
+        except (OSError, RuntimeError, ValueError) as error:  # e.g. DROP GRAPH of a graph that does not exist
             raise QueryError(f"the update could not be applied: {error}") from error
 
     result = apply_write(web.settings, change, lock_timeout=web.settings.query_timeout + 10,
