@@ -149,6 +149,33 @@ def test_a_name_listed_after_it_was_published_stops_the_build(world: World, tmp_
     assert dump(world.settings) == before
 
 
+@pytest.mark.parametrize("triple", [
+    f'<{SOLDIER}> <http://example.org/said> "{NAME}"^^<http://www.w3.org/2001/XMLSchema#integer>',  # any datatype
+    f'<{SOLDIER}> <http://schema.org/{NAME.replace(" ", "_")}> "x"',  # a vocabulary's namespace is no shelter
+    f'<{SOLDIER}#{NAME.replace(" ", "")}> <http://example.org/p> "x"',  # nor a fragment of a thing IRI
+])
+def test_a_listed_name_has_no_hiding_place_in_a_triple(world: World, triple: str) -> None:
+    before = dump(world.settings)
+    assert post_graph(world, triple + " .") == 422
+    assert dump(world.settings) == before
+
+
+@pytest.mark.parametrize("command", ["withdraw", "merge"])
+def test_a_listed_name_in_a_curators_reason_is_refused(world: World, command: str) -> None:
+    """A tombstone's reason is published at the retired URI (410 / 301 pages, the tombstones graph)."""
+    from click.testing import CliRunner
+
+    from minegraph.cli import main
+
+    before = dump(world.settings)
+    target = ["incident/78ft77tf9p2"] if command == "withdraw" else ["k318zecnq29", "j044rzcgyy3"]
+    result = CliRunner().invoke(main, [command, *target, "--reason", f"reported by {NAME}'s family",
+                                       "--store", str(world.settings.store)])
+    assert result.exit_code == 1, result.output
+    assert "identifying a person" in result.output and NAME not in result.output
+    assert dump(world.settings) == before
+
+
 # --- victims are described by category, whatever the spelling ------------------------------------------------------
 
 @pytest.mark.parametrize("predicate", [
@@ -168,6 +195,71 @@ def test_a_victim_cannot_come_back_as_a_person(world: World) -> None:
     turtle = (f'<http://example.org/jane> a <https://schema.org/Person> ; <https://schema.org/name> "Jane Roe" ; '
               f'<http://example.org/harmedIn> <{SOLDIER}> .')
     assert post_graph(world, turtle) == 422
+
+
+def test_a_victim_has_no_type_but_victim(world: World) -> None:
+    before = dump(world.settings)
+    assert post_graph(world, f"<{VICTIM}> a <http://www.wikidata.org/entity/Q5> .") == 422
+    assert post_graph(world, f"<{VICTIM}> a <http://example.org/NamedPerson> .") == 422
+    assert dump(world.settings) == before
+
+
+def test_only_an_incident_or_a_statement_points_at_a_victim(world: World) -> None:
+    before = dump(world.settings)
+    assert post_graph(world, f"<http://example.org/record/17> <http://example.org/describes> <{VICTIM}> .") == 422
+    assert post_graph(world, f"<http://www.wikidata.org/entity/Q42> <http://www.w3.org/2002/07/owl#sameAs> "
+                             f"<{VICTIM}> .") == 422
+    assert dump(world.settings) == before
+
+
+def test_a_name_written_first_and_a_victim_type_written_later_is_refused(world: World) -> None:
+    """Across graphs: a harmless-looking name in one graph, then a second graph that makes its subject a victim."""
+    thing = "http://example.org/someone"
+    assert post_graph(world, f'<{thing}> <https://schema.org/name> "Jane Roe" .', graph="http://example.org/g1") in (201, 204)
+    before = dump(world.settings)
+    typed = f"<{thing}> a <https://w3id.org/minegraph/def/Victim> ."
+    assert post_graph(world, typed, graph="http://example.org/g2") == 422
+    assert dump(world.settings) == before
+    # and the other way round: the victim is published first, a name is added to it in another graph
+    assert post_graph(world, f'<{VICTIM}> <http://example.org/alias> "J. R." .', graph="http://example.org/g3") == 422
+
+
+@pytest.mark.parametrize("person", [
+    "http://schema.org/Patient", "http://www.w3.org/ns/prov#Person", "http://www.wikidata.org/entity/Q5",
+    "http://xmlns.com/foaf/0.1/Person"])
+def test_a_person_record_in_one_graph_cannot_be_linked_from_another(world: World, person: str) -> None:
+    jane = "http://example.org/jane"
+    assert post_graph(world, f"<{jane}> a <{person}> .", graph="http://example.org/people") in (201, 204)
+    before = dump(world.settings)
+    assert post_graph(world, f"<{SOLDIER}> <http://example.org/harmed> <{jane}> .", graph=UPLOAD) == 422
+    assert post_graph(world, f"<{jane}> <http://example.org/harmedIn> <{SOLDIER}> .", graph=UPLOAD) == 422
+    assert dump(world.settings) == before
+
+
+def test_a_link_published_first_and_a_person_type_later_is_refused(world: World) -> None:
+    jane = "http://example.org/jane2"
+    assert post_graph(world, f"<{jane}> <http://example.org/harmedIn> <{SOLDIER}> .", graph=UPLOAD) in (201, 204)
+    before = dump(world.settings)
+    assert post_graph(world, f"<{jane}> a <https://schema.org/Person> .", graph="http://example.org/people") == 422
+    assert dump(world.settings) == before
+
+
+def test_none_of_minegraphs_things_is_typed_a_person(world: World) -> None:
+    assert post_graph(world, f"<{SOLDIER}> a <https://schema.org/Person> .") == 422
+
+
+def test_the_stores_default_graph_keeps_the_rules(world: World) -> None:
+    """``/store?default`` is readable by anyone: what is written there is checked like any public graph."""
+    def put_default(turtle: str) -> int:
+        return world.client.put("/store?default", data=turtle.encode(), headers={
+            "Content-Type": "text/turtle", "Authorization": f"Bearer {TOKEN}"}).status_code
+
+    before = dump(world.settings)
+    assert put_default(f'<http://example.org/x> <http://example.org/said> "{NAME}" .') == 422
+    assert put_default(f'<{VICTIM}> <https://schema.org/name> "Jane Roe" .') == 422
+    assert put_default("<http://example.org/i> a <https://w3id.org/minegraph/def/Incident> .") == 422  # the shapes
+    assert dump(world.settings) == before
+    assert put_default('<http://example.org/x> <http://example.org/said> "a neutral note" .') in (201, 204)
 
 
 def test_restricted_graphs_may_hold_what_public_ones_may_not(world: World) -> None:

@@ -7,11 +7,11 @@ aside for the commit), so a running ``minegraph serve`` answers 301 / 410 right 
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
+from minegraph.cli.common import fail
 from minegraph.core.errors import InputError, MinegraphError, StoreError
 from minegraph.core.settings import Settings, env_name, load_settings
 from minegraph.core.vocab import KINDS, normalise_base, split_thing_iri
@@ -29,11 +29,6 @@ def _store(function: click.decorators.FC) -> click.decorators.FC:
     from minegraph.cli.remote import remote_options
 
     return _store_only(remote_options(function))
-
-
-def fail(error: MinegraphError) -> None:
-    click.echo(f"error: {error}", err=True)
-    sys.exit(error.exit_code)
 
 
 def _settings(store: Path | None, base_uri: str | None, remote: dict[str, str | None] | None = None) -> Settings:

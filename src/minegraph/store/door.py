@@ -26,6 +26,7 @@ before anything is written; a crash at any moment leaves the store as it was bef
 from __future__ import annotations
 
 import contextlib
+import itertools
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -57,10 +58,13 @@ from minegraph.store.overlay import Overlay, graphs_mentioning
 from minegraph.store.privacy import (
     VICTIM_TYPE,
     check_graph,
+    is_person_class,
     listed_in,
+    person_class_iris,
     register_entries,
     register_graph,
     register_lines,
+    typed_terms,
 )
 from minegraph.store.retire import Retired, cascade, without_retired
 from minegraph.store.tombstones import WITHDRAWN, Tombstone, now, tombstones_graph, tombstones_graph_iri, tombstones_of
@@ -238,10 +242,10 @@ def _prepare(settings: Settings, store: Store, changes: ChangeSet, say: Progress
         for iri in sorted(graphs_mentioning(store, added) - set(graphs)):
             if not is_restricted(iri, base) and iri not in (tombstones_iri, aggregates_iri):
                 graphs[iri] = NTriplesGraph.from_triples(old(iri))
-    public: dict[str, NTriplesGraph] = {}
+    public: dict[GraphKey, NTriplesGraph] = {}  # None, the store's default graph, is public too (/store?default)
     retired = Retired(tombstones)
     for key, content in list(graphs.items()):
-        if key is not None and content is not None and not is_restricted(key, base):
+        if content is not None and (key is None or not is_restricted(key, base)):
             graphs[key] = public[key] = without_retired(content, retired)
     overlay = Overlay(store, base, graphs, leave_out=(tombstones_iri, aggregates_iri), scanned=SCANNED)
 
@@ -252,23 +256,23 @@ def _prepare(settings: Settings, store: Store, changes: ChangeSet, say: Progress
         entries.setdefault(source, set()).update(Register.of(digests).entries)
     register = Register(frozenset(entry for digests in entries.values() for entry in digests))
     report = ValidationReport()
-    for graph in public.values():
-        untyped = {s[1:-1] for s in graph.subjects() if s.startswith("<")} - _typed_subjects(graph)
-        victims = {f"<{v}>" for v in overlay.typed(untyped, VICTIM_TYPE[1:-1])} if untyped else set()
-        report.results.extend(check_graph(graph, register, victims, base, changes.locate))
+    report.results.extend(_privacy(public, old, overlay, register, base, changes.locate))
     fresh = Register(register.entries - frozenset(e for digests in old_register.values() for e in digests))
     if fresh:
         say("checking the data already published for the strings the register now lists")
-        for subject, predicate in listed_in(overlay.unchanged_lines(), fresh):
+        published = overlay.unchanged_lines()
+        if None not in public:  # the store's default graph (/store?default)
+            published = itertools.chain(published, (f"{t.subject} {t.predicate} {t.object} .\n" for t in old(None)))
+        for subject, predicate in listed_in(published, fresh):
             report.results.append(Result(VIOLATION, "contains a string a source now lists as identifying a person: "
                                          "withdraw or correct it before the source is written", subject.strip("<>"),
                                          predicate.strip("<>"), "[redacted]"))
 
     # 4. the gate
     vocabulary = {str(graph_iri(base, name)) for name in VOCABULARY_GRAPHS}
-    for iri, graph in public.items():
-        if graph.lines and iri not in vocabulary:
-            say(f"validating {iri} ({len(graph):,} triples)")
+    for key, graph in public.items():
+        if graph.lines and key not in vocabulary:
+            say(f"validating {key or 'the default graph'} ({len(graph):,} triples)")
             report.extend(_gate(graph, overlay, changes.locate, say))
     if not report.conforms:
         raise ValidationFailed(f"{len(report.violations)} violation(s): nothing was written", report=report,
@@ -280,6 +284,14 @@ def _prepare(settings: Settings, store: Store, changes: ChangeSet, say: Progress
     derived: dict[GraphKey, NTriplesGraph | None] = {}
     if tombstones != old_tombstones:
         derived[tombstones_iri] = tombstones_graph(tombstones)
+    if register and (tombstones != old_tombstones or fresh):  # a reason is public text too
+        for subject, predicate in listed_in(tombstones_graph(tombstones).lines, register):
+            report.results.append(Result(VIOLATION, "the reason given contains a string a source lists as "
+                                         "identifying a person: it must not be published", subject.strip("<>"),
+                                         predicate.strip("<>"), "[redacted]"))
+        if not report.conforms:
+            raise ValidationFailed(f"{len(report.violations)} violation(s): nothing was written", report=report,
+                                   file=changes.file)
     cells = None
     if public or len(derived):
         say("counting the casualty aggregates")
@@ -295,6 +307,36 @@ def _prepare(settings: Settings, store: Store, changes: ChangeSet, say: Progress
     written = Written(changed=changed, report=report, tombstoned=sorted(set(added) | set(vanished)),
                       restored=sorted(restored), observations=len(cells) if cells is not None else 0)
     return _Prepared(out, written, _things(base, [g for iri, g in public.items() if iri in changed]))
+
+
+def _privacy(public: Mapping[GraphKey, NTriplesGraph], old: _Old, overlay: Overlay, register: Register, base: str,
+             where: Mapping[str, tuple[str, str]]) -> list[Result]:
+    """The privacy rules over every public graph written, with the victims and person records of the dataset as
+    it will be; and, for what the write newly makes a victim or a person, over what the other graphs say of it."""
+    if not public:
+        return []
+    typed = {iri: typed_terms(graph) for iri, graph in public.items()}
+    stored_victims, stored_persons = (overlay.typed_unchanged([VICTIM_TYPE[1:-1]]),
+                                      overlay.typed_unchanged(person_class_iris()))
+    victims = stored_victims | {v for vs, _ps in typed.values() for v in vs}
+    persons = stored_persons | {p for _vs, ps in typed.values() for p in ps}
+    results = [r for graph in public.values() for r in check_graph(graph, register, victims, base, where, persons)]
+    before = stored_victims | stored_persons
+    for iri in public:
+        if iri is None or iri in old.existing:
+            before |= {f"<{t.subject.value}>" for t in old(iri) if isinstance(t.subject, NamedNode)
+                       and str(t.predicate) == RDF_TYPE and (str(t.object) == VICTIM_TYPE or is_person_class(
+                           str(t.object)))}
+    newly = {term[1:-1] for vs, ps in typed.values() for term in vs | ps if term not in before and term[0] == "<"}
+    if newly:
+        lines = overlay.unchanged_links(newly)
+        if None not in public:  # the store's default graph, public too, is not among the overlay's graphs
+            terms = {f"<{iri}>" for iri in newly}
+            lines += [f"{t.subject} {t.predicate} {t.object} .\n" for t in old(None)
+                      if str(t.subject) in terms or str(t.object) in terms]
+        elsewhere = NTriplesGraph(lines)
+        results += check_graph(elsewhere, Register(), victims, base, where, persons)
+    return results
 
 
 class _Old:

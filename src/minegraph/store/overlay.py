@@ -119,6 +119,21 @@ class Overlay:
             found |= {s[1:-1] for (s,) in self._stored(f"VALUES ?s {{ {values} }} ?s a {term}", ("s",))}
         return found
 
+    def typed_unchanged(self, classes: Iterable[str]) -> set[str]:
+        """The subject terms the unchanged graphs type with one of ``classes`` (IRIs)."""
+        values = " ".join(f"<{cls}>" for cls in sorted(set(classes)))
+        return {s for (s,) in self._stored(f"VALUES ?c {{ {values} }} ?s a ?c", ("s",))}
+
+    def unchanged_links(self, iris: Iterable[str]) -> list[str]:
+        """N-Triples lines of the unchanged graphs with one of ``iris`` as subject or as object."""
+        lines: list[str] = []
+        for values in _batches(sorted(set(iris))):
+            lines += [f"{s} {p} {o} .\n" for s, p, o in self._stored(f"VALUES ?s {{ {values} }} ?s ?p ?o",
+                                                                       ("s", "p", "o"))]
+            lines += [f"{s} {p} {o} .\n" for s, p, o in self._stored(f"VALUES ?o {{ {values} }} ?s ?p ?o",
+                                                                       ("s", "p", "o"))]
+        return lines
+
     def context(self, graph: NTriplesGraph) -> list[str]:
         """What ``graph`` points at, as N-Triples lines, for the gate: the triples of every IRI its objects name
         that it does not describe itself (places, agents, statements of other sources…), of their ``#`` nodes,
