@@ -102,10 +102,13 @@ def test_a_killed_write_leaves_the_store_as_before_or_as_after(tmp_path: Path, c
     after = state(stores["clean"])
     assert after != before or kind == "build"  # (a build of unchanged data/ changes nothing)
     for stage in (*BEFORE, *AFTER):
+        generation = StoreLocks(stores[stage]).generation()
         crashed = minegraph(stores[stage], *killed, crash_at=stage)
         if kind == "build" and after == before:
             continue  # nothing to write: the door returns before any stage past "checked"
         assert crashed.returncode == -9, f"{stage}: {crashed.stderr}"
+        if stage in AFTER:  # the cached documents of the old data are never served again
+            assert StoreLocks(stores[stage]).generation() > generation, stage
         assert state(stores[stage]) == (before if stage in BEFORE else after), stage
 
 
@@ -130,6 +133,22 @@ def test_a_build_of_new_data_killed_at_every_stage(tmp_path: Path, data_copy: Pa
         assert crashed.returncode == -9, f"{stage}: {crashed.stderr}"
         assert state(stores[stage]) == (before if stage in BEFORE else after), stage
     shutil.rmtree(tmp_path / "clean")
+
+
+@pytest.mark.parametrize("stage", ["loading", "written"])
+def test_a_write_killed_mid_commit_is_whole_when_run_again(tmp_path: Path, stage: str) -> None:
+    """The tester's finding: an ingest killed while its graph was loading, run again at once, said "unchanged"
+    (it compared itself with its own hidden leftover) and the data never appeared."""
+    table = ["ingest", str(SAMPLE), "--mapping", "colombia-victims", "--data", str(DATA)]
+    clean, crashed = tmp_path / "clean" / "store", tmp_path / "crashed" / "store"
+    for store in (clean, crashed):
+        assert minegraph(store, "build", "--data", str(DATA), "-q").returncode == 0
+    assert minegraph(clean, *table, "-q").returncode == 0
+    assert minegraph(crashed, *table, "-q", crash_at=stage).returncode == -9
+    again = minegraph(crashed, *table)
+    assert again.returncode == 0, again.stderr
+    assert ("unchanged" in again.stdout + again.stderr) is (stage == "written")
+    assert state(crashed) == state(clean)
 
 
 def test_a_killed_writer_never_keeps_readers_out(tmp_path: Path) -> None:

@@ -435,7 +435,7 @@ def test_map_frames_the_country_or_the_point() -> None:
     assert "http" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
 
 
-@pytest.mark.parametrize("module", ["pages", "views", "cite", "mapsvg"])
+@pytest.mark.parametrize("module", ["pages", "views", "cite", "mapsvg", "errors"])
 def test_doctests(module: str) -> None:
     import doctest
     import importlib

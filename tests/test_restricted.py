@@ -132,6 +132,17 @@ def test_graph_store(world: World) -> None:
     assert world.client.head(f"/store?graph={quote(RESTRICTED, safe='')}").status_code == 404
 
 
+def test_health_and_metrics_count_the_public_graphs_only(world: World) -> None:
+    health = world.client.get("/health").get_json()
+    public = len(world.client.get("/sparql?query=" + quote("SELECT DISTINCT ?g WHERE { GRAPH ?g {} }"),
+                                  headers={"Accept": "text/csv"}).data.decode().splitlines()) - 1
+    triples = sum(1 for line in world.client.get(
+        "/sparql?query=" + quote("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"),
+        headers={"Accept": "text/tab-separated-values"}).data.decode().splitlines()[1:])
+    assert health["graphs"] == public and health["quads"] == triples
+    assert b"graph/restricted" not in world.client.get("/metrics").data
+
+
 def test_documents_and_pages(world: World) -> None:
     victim_path = world.victim.removeprefix(BASE).replace("id/", "doc/", 1)
     incident_path = world.incident.removeprefix(BASE).replace("id/", "doc/", 1)

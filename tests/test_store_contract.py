@@ -362,6 +362,25 @@ def test_a_bulk_write_abandoned_half_way_is_dropped_by_the_next_writer(store: St
     store.close()
 
 
+@pytest.mark.parametrize("died", ["all loaded", "half loaded"])
+def test_the_write_a_dead_writer_left_half_done_is_written_whole_by_the_next(store: Store, tmp_path: Path,
+                                                                             died: str) -> None:
+    """The same write again, at once (no reopening, no stale marker yet): it is not "unchanged", and it is
+    published whole — the leftover is neither compared with nor added to."""
+    from minegraph.store.door import ChangeSet, write
+
+    lines = _bulk_lines(10)
+    store.begin_bulk([G1])  # type: ignore[attr-defined]
+    store.bulk_load(G1, b"".join(lines if died == "all loaded" else lines[:4] + _bulk_lines(12)[10:]))  # type: ignore[attr-defined]
+    settings = Settings(store=tmp_path / "door-store")
+    written = write(settings, ChangeSet({G1: NTriplesGraph([line.decode() for line in lines])}, action="retry"),
+                    store=store)
+    assert written.changed == [G1]
+    assert G1 in store.graphs()
+    count = f"SELECT (COUNT(*) AS ?v) WHERE {{ GRAPH <{G1}> {{ ?s ?p ?o }} }}"
+    assert values(store.query(count, default_graphs=[])) == ["10"]
+
+
 @pytest.mark.parametrize("given", ["bytes", "pieces"])
 def test_a_remote_bulk_load_is_uploaded_in_pieces(remote_store: RemoteStore, monkeypatch: pytest.MonkeyPatch,
                                                   given: str) -> None:

@@ -129,3 +129,35 @@ def test_a_rebuild_from_data_keeps_them_out(world: World) -> None:
     incidents = world.sparql("SELECT ?i WHERE { ?i a <https://w3id.org/minegraph/def/Incident> }")
     assert [row["i"] for row in incidents] == [f"{BASE}id/incident/{KEEP}"]
     assert world.client.get(f"/id/incident/{GONE}").status_code == 410
+
+
+@pytest.mark.parametrize("direction", ["table into news", "news into table"])
+def test_a_merge_across_sources_keeps_the_survivor_whole(tmp_path: Path, direction: str) -> None:
+    """The survivor is described by one source and gains the other's statements: the gate checks it with its
+    whole description (it used to see only the moved links and refuse the merge)."""
+    from minegraph.ingest.run import ingest
+    from minegraph.store.embedded import EmbeddedStore
+
+    settings = Settings(store=tmp_path / "store", data_dir=DATA, base_uri=BASE)
+    build(settings)
+    ingest([str(DATA.parent / "tests" / "fixtures" / "colombia" / "sample.csv")], settings,
+           mapping="colombia-victims")
+    handle = EmbeddedStore(settings.store, read_only=True)
+    try:
+        table = next(iter(handle.query(
+            f"SELECT ?i WHERE {{ GRAPH ?g {{ ?i a <{BASE}def/Incident> }} FILTER(?g != <{BASE}graph/source/"
+            f"x7cbn16a1kt>) }} ORDER BY ?i LIMIT 1")))["i"].value.rsplit("/", 1)[1]
+    finally:
+        handle.close()
+    keep, drop = (KEEP, table) if direction == "table into news" else (table, KEEP)
+    result = CliRunner().invoke(main, ["merge", keep, drop, "--reason", "the same explosion", "--store",
+                                       str(settings.store)])
+    assert result.exit_code == 0, result.output
+    handle = EmbeddedStore(settings.store, read_only=True)
+    try:
+        sources = {row["s"].value for row in handle.query(
+            f"SELECT ?s WHERE {{ <{BASE}id/incident/{keep}> <{BASE}def/supportedBy> ?s }}")}
+        dropped = bool(handle.query(f"ASK {{ <{BASE}id/incident/{drop}> a ?type }}"))
+    finally:
+        handle.close()
+    assert len(sources) >= 2 and not dropped

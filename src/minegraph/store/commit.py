@@ -14,7 +14,7 @@ makes the store hold them, all at once or not at all:
 Then one SPARQL update does the rest of the write — the differences, the moves, the graphs dropped or created,
 and the removal of the loading markers — so readers see the store as it was, or as it is after the whole
 write. A failure undoes the bulk loads and staging graphs at once; a crash leaves them to the next writer, who
-drops them (they were never visible).
+drops them (they were never visible) — a graph the write creates is cleared of any such leftover first.
 
 Test hook: ``MINEGRAPH_TEST_CRASH_AT=<stage>`` kills the process with SIGKILL at a named stage
 (:data:`CRASH_STAGES`), so tests can show that a crash at any moment leaves the store as before or as after the
@@ -110,6 +110,9 @@ def commit(store: Any, changes: Iterable[GraphChange], *, bulk_above: int = 50_0
     done.removed += len(deleted)
     done.added += len(inserted) + sum(len(c.new) for c in bulk if c.new is not None)
     staging: list[str] = []
+    fresh = [c.iri for c in changes if c.iri is not None and not c.exists]
+    if fresh:  # what a writer that died left of these graphs, hidden, half-loaded: never added to
+        store.abandon_bulk(fresh)
     try:
         if bulk:
             store.begin_bulk([c.iri for c in bulk])

@@ -26,6 +26,7 @@ before anything is written; a crash at any moment leaves the store as it was bef
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
@@ -36,8 +37,8 @@ from pyoxigraph import BlankNode, NamedNode
 from rdflib.compare import isomorphic
 
 from minegraph.core.errors import InputError, ValidationFailed
-from minegraph.core.ntriples import RDF_TYPE, NTriplesGraph, iri_value, lexical
-from minegraph.core.redaction import Register
+from minegraph.core.ntriples import RDF_TYPE, NTriplesGraph, iri_value, is_text, lexical, split_line
+from minegraph.core.redaction import Register, words
 from minegraph.core.settings import Settings
 from minegraph.core.vocab import MG, graph_iri, normalise_base, split_thing_iri
 from minegraph.store import Store, open_configured
@@ -46,6 +47,7 @@ from minegraph.store.auth import audit, audit_outcome, cli_actor
 from minegraph.store.commit import GraphChange, commit, crash_point, has_blank_nodes, triples_of
 from minegraph.store.gate import (
     FAST_GATE_TRIPLES,
+    REDACTED,
     VIOLATION,
     Result,
     ValidationReport,
@@ -231,6 +233,8 @@ def _prepare(settings: Settings, store: Store, changes: ChangeSet, say: Progress
                                                     register_graph(base))
     graphs: dict[GraphKey, NTriplesGraph | None] = dict(changes.graphs)
     _refuse_managed(graphs, (tombstones_iri, aggregates_iri, register_iri))
+    _keep_vocabulary(graphs, base)
+    _refuse_rdf_12(graphs)
     old = _Old(store, set(store.graphs()))
 
     # 1-2. tombstones: the curator's new ones and the victims of retired incidents; retired things taken out
@@ -257,6 +261,7 @@ def _prepare(settings: Settings, store: Store, changes: ChangeSet, say: Progress
     register = Register(frozenset(entry for digests in entries.values() for entry in digests))
     report = ValidationReport()
     report.results.extend(_privacy(public, old, overlay, register, base, changes.locate))
+    report.results.extend(_copied_from_restricted(public, graphs, old, base, changes.locate))
     fresh = Register(register.entries - frozenset(e for digests in old_register.values() for e in digests))
     if fresh:
         say("checking the data already published for the strings the register now lists")
@@ -280,6 +285,10 @@ def _prepare(settings: Settings, store: Store, changes: ChangeSet, say: Progress
 
     # 5. derived: tombstones of vanished and returned things, the aggregates, the register
     vanished, restored = _vanished(base, graphs, old, overlay, tombstones, changes.audit.get("reason"), when)
+    report.results.extend(_left_dangling(base, graphs, old, overlay))
+    if not report.conforms:
+        raise ValidationFailed(f"{len(report.violations)} violation(s): nothing was written", report=report,
+                               file=changes.file)
     tombstones = {iri: t for iri, t in (tombstones | vanished).items() if iri not in restored}
     derived: dict[GraphKey, NTriplesGraph | None] = {}
     if tombstones != old_tombstones:
@@ -339,6 +348,39 @@ def _privacy(public: Mapping[GraphKey, NTriplesGraph], old: _Old, overlay: Overl
     return results
 
 
+def _copied_from_restricted(public: Mapping[GraphKey, NTriplesGraph], graphs: Mapping[GraphKey, NTriplesGraph | None],
+                            old: _Old, base: str, where: Mapping[str, tuple[str, str]]) -> list[Result]:
+    """A public text that is, word for word, a text of a restricted graph (a name kept there, a register digest):
+    refused. The restricted graphs' texts of two words or more (not their dates or numbers) are compared with
+    every public literal, normalised as the register reads them."""
+    if not public:
+        return []
+    restricted = {iri for iri in old.existing if is_restricted(iri, base)} | {
+        iri for iri in graphs if iri is not None and is_restricted(iri, base)}
+    kept: set[str] = set()
+    for iri in restricted:
+        content = graphs.get(iri)
+        objects = ([o for _s, _p, o in content.triples()] if content is not None
+                   else [] if iri in graphs else [str(t.object) for t in old(iri)])
+        for obj in objects:
+            text = lexical(obj)
+            found = words(text) if text is not None and is_text(obj) else ()
+            if len(found) >= 2:
+                kept.add(" ".join(found))
+    if not kept:
+        return []
+    results = []
+    for graph in public.values():
+        for subject, predicate, obj in graph.triples():
+            text = lexical(obj)
+            if text is not None and " ".join(words(text)) in kept:  # any datatype: a name is a name
+                focus = iri_value(subject) or subject
+                results.append(Result(VIOLATION, "is a text kept in a restricted graph (identifying data is never "
+                                      "published): it must not be copied into a public graph", focus,
+                                      iri_value(predicate), REDACTED, None, *(locate(where, focus) or (None, None))))
+    return results
+
+
 class _Old:
     """The triples each graph holds before the write, each read once."""
 
@@ -347,9 +389,13 @@ class _Old:
         self._read: dict[GraphKey, set[Any]] = {}
 
     def exists(self, iri: GraphKey) -> bool:
-        return iri is None or iri in self.existing or bool(self(iri))
+        """The default graph always; a named graph when the store lists it (a graph still loading — what a
+        writer that died left — does not exist: it is written anew, never compared with)."""
+        return iri is None or iri in self.existing
 
     def __call__(self, iri: GraphKey) -> set[Any]:
+        if not self.exists(iri):
+            return set()
         if iri not in self._read:
             self._read[iri] = self.store.graph_triples(iri)
         return self._read[iri]
@@ -363,6 +409,70 @@ def _refuse_managed(graphs: Mapping[GraphKey, NTriplesGraph | None], managed: tu
                              "written directly", value=iri)
         if iri is not None and iri.startswith(STAGING_PREFIX):
             raise InputError("is a private graph of minegraph's writes: it cannot be written", value=iri)
+
+
+def _refuse_rdf_12(graphs: Mapping[GraphKey, NTriplesGraph | None]) -> None:
+    """minegraph publishes RDF 1.1: a triple term (``<<( … )>>``) or a base direction (``"…"@ar--rtl``), which
+    RDF 1.2 parsers accept, would break the readers of the dumps; refused, naming the graph and the line."""
+    for iri, graph in graphs.items():
+        for subject, _predicate, obj in graph.triples() if graph is not None else ():
+            direction = obj.startswith('"') and "--" in obj[obj.rindex('"'):]
+            if subject.startswith("<<") or obj.startswith("<<") or direction:
+                feature = "a base direction (--ltr, --rtl)" if direction else "a triple term (<< … >>)"
+                raise InputError(f"holds {feature}, which is RDF 1.2: minegraph publishes RDF 1.1 (in "
+                                 f"{subject} …)", value=iri or "the default graph")
+
+
+@functools.cache
+def _package_vocabulary(name: str) -> frozenset[str]:
+    from minegraph.core.resources import concepts_graph, ontology_graph
+
+    made = ontology_graph() if name == "ontology" else concepts_graph()
+    return frozenset(NTriplesGraph.of(made.serialize(format="nt", encoding="utf-8")).lines)
+
+
+def _keep_vocabulary(graphs: Mapping[GraphKey, NTriplesGraph | None], base: str) -> None:
+    """The ontology and concept graphs hold what this version of minegraph ships (``ontology/``), or nothing
+    new: the gate and every page read them; they change with minegraph itself, by ``minegraph build``."""
+    for name in VOCABULARY_GRAPHS:
+        iri = str(graph_iri(base, name))
+        if iri not in graphs:
+            continue
+        content = graphs[iri]
+        if content is None:
+            raise InputError("is minegraph's own vocabulary: it cannot be removed", value=iri)
+        shipped = _package_vocabulary(name)
+        if set(content.lines) != shipped and not (
+                len(content) == len(shipped) and isomorphic(content.to_rdflib(),
+                                                            NTriplesGraph(sorted(shipped)).to_rdflib())):
+            raise InputError("is minegraph's own vocabulary (ontology/ of the installed version): it is written "
+                             "by `minegraph build` only, as shipped", value=iri)
+
+
+def _left_dangling(base: str, graphs: Mapping[GraphKey, NTriplesGraph | None], old: _Old, overlay: Overlay
+                   ) -> list[Result]:
+    """References, in the graphs the write leaves alone, to things it removes from the dataset (a place, an
+    agent, a statement…): refused, naming the graph that still points at them."""
+    removed: set[str] = set()
+    for iri, graph in graphs.items():
+        if iri is None or is_restricted(iri, base) or not old.exists(iri):
+            continue
+        after = graph.subjects() if graph is not None else set()
+        removed |= {t.subject.value for t in old(iri) if isinstance(t.subject, NamedNode)
+                    and f"<{t.subject.value}>" not in after}
+    if not removed:
+        return []
+    removed -= overlay.present(removed)
+    results = []
+    for line in overlay.unchanged_links(removed) if removed else []:
+        subject, predicate, obj = split_line(line)
+        target = iri_value(obj)
+        if predicate in REFERENCES and target in removed:
+            results.append(Result(VIOLATION, "the write removes what this points at, and its graph still points at "
+                                  "it: change that graph in the same write, or retire the thing with `minegraph "
+                                  "withdraw` (which takes it out of every graph)", iri_value(subject) or subject,
+                                  predicate[1:-1], obj))
+    return results
 
 
 def _typed_subjects(graph: NTriplesGraph) -> set[str]:

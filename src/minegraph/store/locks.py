@@ -12,7 +12,7 @@ would remove).
   done; a reader that finds it held (a non-blocking test) closes its handle, releases its shared lock and
   waits until the writer is gone (so writers are not starved by a stream of queries).
 - ``write.lock``: writers take it exclusively for the whole write (read, check, commit): one at a time.
-- ``generation``: a number bumped after every commit; caches key on it. ``generation.lock`` makes each bump
+- ``generation``: a number bumped before and after every commit; caches key on it. ``generation.lock`` makes each bump
   one step: the number is replaced (a new file renamed over the old one), and the generation directories
   (:mod:`minegraph.store.generations`, ``{store}.docs/``) are repointed at it before any reader can see the
   new data.
@@ -97,14 +97,16 @@ class StoreLocks:
     def readers_paused(self, timeout: float) -> Iterator[None]:
         """Hold the store exclusively: every read-only handle is closed for the duration of the block.
 
-        The generation is bumped at the end of the block, while the readers are still out: no one has read the
-        new data under the old number."""
+        The generation is bumped as the block begins and again as it ends, while the readers are still out: no
+        one reads the new data under the old number, even when the writer is killed between its commit and the
+        end of the block (what was cached under the old number is never served again)."""
         intent = os.open(self.intent, os.O_RDWR)
         try:
             _lock(intent, timeout, "another write is still running")
             fd = os.open(self.readers, os.O_RDWR)
             try:
                 _lock(fd, timeout, "queries still running kept the store busy")
+                self.bump()
                 try:
                     yield
                 finally:

@@ -135,12 +135,18 @@ class Overlay:
         return lines
 
     def context(self, graph: NTriplesGraph) -> list[str]:
-        """What ``graph`` points at, as N-Triples lines, for the gate: the triples of every IRI its objects name
-        that it does not describe itself (places, agents, statements of other sources…), of their ``#`` nodes,
-        and of the places containing them, transitively. The ontology and concepts are left to the gate."""
-        subjects = graph.subjects()
-        wanted = {o[1:-1] for _s, _p, o in graph.triples()
-                  if o[0] == "<" and o not in subjects and not o.startswith(("<" + VOCABULARY[0], "<" + VOCABULARY[1]))}
+        """What ``graph`` points at, as N-Triples lines, for the gate: the triples of every IRI it names but does
+        not type (places, agents, statements of other sources…, and a thing it adds to, such as the survivor of a
+        merge across sources), of their ``#`` nodes, and of the places containing them, transitively. The
+        ontology and concepts are left to the gate."""
+        typed = {s for s, p, _o in graph.triples() if p == RDF_TYPE}
+        described = {thing_of(s[1:-1]) for s in typed if s[0] == "<"}
+        wanted = {term[1:-1] for s, _p, o in graph.triples() for term in (s, o)
+                  if term[0] == "<" and term not in typed and thing_of(term[1:-1]) not in described
+                  and not term.startswith(("<" + VOCABULARY[0], "<" + VOCABULARY[1]))}
+        # a thing the graph adds to but does not type (the survivor of a merge across sources) is checked with
+        # its whole description: what that points at is wanted too
+        adds_to = {thing_of(s[1:-1]) for s in graph.subjects() if s[0] == "<"} & wanted
         lines: list[str] = []
         seen: set[str] = set()
         while wanted:
@@ -154,7 +160,8 @@ class Overlay:
                 target = iri_value(obj)
                 if target is None or target in seen or target.startswith(VOCABULARY):
                     continue
-                if predicate == CONTAINED_IN or thing_of(target) == thing_of(subject[1:-1]):
+                if (predicate == CONTAINED_IN or thing_of(target) == thing_of(subject[1:-1])
+                        or thing_of(subject[1:-1]) in adds_to):
                     wanted.add(target)  # the enclosing places, and the # nodes of what is described
         return lines
 

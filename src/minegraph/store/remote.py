@@ -287,10 +287,12 @@ class RemoteStore:
         """Undo :meth:`begin_bulk` after a failure, best effort: drop the graphs, then their markers (what is
         left when the store is unreachable is dropped by a later writer, see :meth:`_drop_stale`)."""
         names = list(targets)
+        if not names:
+            return
         self._drop(names)
-        marks = " ".join(f"<{g}> <{PENDING}> ?state{i} ." for i, g in enumerate(names))
-        with contextlib.suppress(StoreError):
-            self._update(f"DELETE WHERE {{ GRAPH <{PENDING_GRAPH}> {{ {marks} }} }}")
+        deletes = [f"DELETE WHERE {{ GRAPH <{PENDING_GRAPH}> {{ <{g}> <{PENDING}> ?state }} }}" for g in names]
+        with contextlib.suppress(StoreError):  # one DELETE WHERE per graph: a graph without a marker matches nothing
+            self._update(" ;\n".join(deletes))
 
     def _pending(self) -> dict[str, int]:
         """The graphs marked as loading, with the time (epoch seconds) their load began."""

@@ -112,8 +112,8 @@ def cascade(store: object, tombstones: Iterable[Tombstone], when: str) -> list[T
             continue
         for row in store.query(VICTIMS_OF.format(mg=MG, i=f"<{tombstone.iri}>")):  # type: ignore[attr-defined]
             if tombstone.status == MERGED:
-                reason = (f"Its incident was merged into {tombstone.replaced_by}: the victims of that incident are "
-                          "described there.")
+                reason = (f"Its incident was merged into {tombstone.replaced_by}, a report of the same event: see "
+                          "that incident for the victims recorded with it.")
             else:
                 reason = f"Its incident was withdrawn: {tombstone.reason}"
             found.append(Tombstone(row["v"].value, WITHDRAWN, reason, when))

@@ -7,9 +7,10 @@ browsers get a small page. CORS headers go on every response.
 from __future__ import annotations
 
 import json
+import re
 import time
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, current_app, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from minegraph.core.errors import MinegraphError, ValidationFailed
@@ -38,11 +39,30 @@ def error_response(status: int, message: str, report: str | None = None, title: 
     return Response(text, status, content_type=PLAIN)
 
 
+#: An absolute file path in a message (not a URL's path): the server's layout is not the client's business.
+_PATH = re.compile(r"(?<![\w:/.])/(?:[\w.@+-]+/)*[\w.@+-]+")
+
+
+def public_message(message: str) -> str:
+    """A server error's message for the client: file paths replaced (the full message goes to the log).
+
+    >>> public_message("the audit log /srv/minegraph/store.auth/audit.log cannot be written (Is a directory)")
+    'the audit log [a file on the server] cannot be written (Is a directory)'
+    >>> public_message("the store at http://store:7878/query did not answer")
+    'the store at http://store:7878/query did not answer'
+    """
+    return _PATH.sub("[a file on the server]", message)
+
+
 def _handle_minegraph(error: MinegraphError) -> Response:
     report = None
     if isinstance(error, ValidationFailed) and error.report is not None:
         report = error.report.text() if hasattr(error.report, "text") else str(error.report)
-    response = error_response(error.status, str(error), report, type(error).__name__)
+    message = str(error)
+    if error.status >= 500:
+        current_app.logger.error("%s: %s", type(error).__name__, message)
+        message = public_message(message)
+    response = error_response(error.status, message, report, type(error).__name__)
     if isinstance(error, QueryTimeout):
         from minegraph.web.state import state
 

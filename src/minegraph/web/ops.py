@@ -26,7 +26,7 @@ def health() -> tuple[Response, int]:
         response.headers["Retry-After"] = str(RETRY_AFTER)
         return response, 503
     return jsonify(status="ok", version=__version__, quads=stats.get("quads", 0),
-                   graphs=len(stats.get("graphs", [])), seconds=round(time.perf_counter() - started, 4)), 200
+                   graphs=len(stats.get("public", [])), seconds=round(time.perf_counter() - started, 4)), 200
 
 
 @blueprint.get("/metrics")
@@ -38,8 +38,8 @@ def metrics() -> Response:
     }
     try:
         stats = web.stats()
-        gauges["minegraph_store_quads"] = ("Quads in the store.", stats.get("quads", 0))
-        gauges["minegraph_store_graphs"] = ("Named graphs in the store.", len(stats.get("graphs", [])))
+        gauges["minegraph_store_quads"] = ("Triples in the store's public graphs.", stats.get("quads", 0))
+        gauges["minegraph_store_graphs"] = ("Public named graphs in the store.", len(stats.get("public", [])))
     except MinegraphError:
         gauges["minegraph_store_up"] = ("Whether the store answered.", 0)
     return Response(web.metrics.render(gauges), mimetype="text/plain", content_type="text/plain; version=0.0.4")

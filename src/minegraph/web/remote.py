@@ -17,6 +17,7 @@ from minegraph.core.errors import QueryError, StoreError
 from minegraph.core.formats import RDF_FORMATS
 from minegraph.core.settings import Settings
 from minegraph.store.remote import RemoteStore, StoreTimeout
+from minegraph.store.view import public_graphs
 from minegraph.web.run import Answer, _content_type, _format, answer_for
 from minegraph.web.workers import QueryTimeout
 
@@ -63,7 +64,12 @@ class RemoteRunner:
             return self._graph(job)
         if kind == "stats":
             graphs = self.store.graphs()
-            return Answer(200, extra={"quads": len(self.store), "graphs": graphs})
+            public = public_graphs(graphs, job.get("base") or "")
+            values = " ".join(f"<{g}>" for g in public)
+            found: Any = self.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g "
+                                     "{ ?s ?p ?o } }", default_graphs=[], timeout=limit) if public else []
+            quads = next((int(row["n"].value) for row in found), 0)
+            return Answer(200, extra={"quads": quads, "graphs": graphs, "public": public})
         if kind == "sleep":  # the tests of the time limit
             time.sleep(float(job.get("seconds", 0)))
             return Answer(200)

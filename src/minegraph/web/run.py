@@ -8,7 +8,15 @@ from typing import Any
 from pyoxigraph import DefaultGraph, NamedNode, QueryBoolean, QuerySolutions, Store, serialize
 
 from minegraph.core.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_extension
-from minegraph.store.view import GRAPHS_QUERY, public_dataset, union_is_public
+from minegraph.store.view import (
+    GRAPHS_QUERY,
+    PENDING,
+    PENDING_GRAPH,
+    STAGING_PREFIX,
+    public_dataset,
+    public_graphs,
+    union_is_public,
+)
 from minegraph.web.results import write_boolean, write_rows
 
 
@@ -157,9 +165,15 @@ def dump_graph(store: Store, job: dict[str, Any]) -> Answer:
 
 
 def stats(store: Store, job: dict[str, Any]) -> Answer:
-    """The number of quads and the named graphs."""
-    graphs = sorted(g.value for g in store.named_graphs() if isinstance(g, NamedNode))
-    return Answer(200, extra={"quads": len(store), "graphs": graphs})
+    """The named graphs (restricted ones included, not those of a write in flight) and the number of triples in
+    the public graphs (what /health and /metrics report)."""
+    loading = {q.subject for q in store.quads_for_pattern(None, NamedNode(PENDING), None, NamedNode(PENDING_GRAPH))}
+    named = [g for g in store.named_graphs() if isinstance(g, NamedNode)]
+    graphs = sorted(g.value for g in named if not g.value.startswith(STAGING_PREFIX) and g not in loading)
+    public = set(public_graphs(graphs, job.get("base") or ""))
+    private: list[NamedNode | DefaultGraph] = [DefaultGraph(), *(g for g in named if g.value not in public)]
+    quads = len(store) - sum(sum(1 for _ in store.quads_for_pattern(None, None, None, g)) for g in private)
+    return Answer(200, extra={"quads": quads, "graphs": graphs, "public": sorted(public)})
 
 
 def run_job(store: Store, job: dict[str, Any], max_rows: int, snapshot: Snapshot | None = None) -> Answer:

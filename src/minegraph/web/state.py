@@ -83,7 +83,7 @@ class WebState:
         """Number of quads and the named graphs, cached until the next write."""
         generation = self.generation()
         if self._stats is None or self._stats[0] != generation:
-            answer = self.run({"kind": "stats"})
+            answer = self.run({"kind": "stats", "base": self.settings.base_uri})
             self._stats = (generation, answer.extra)
         return self._stats[1]
 
