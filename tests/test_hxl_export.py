@@ -89,8 +89,8 @@ def test_aggregates_suppress_small_breakdown_cells_and_say_so(tmp_path: Path, da
     rows = list(csv.reader(text.splitlines()))
     assert rows[1][-1] == "#meta+suppressed"
     assert rows[2][:6] == ["AZE", "AZ60900001", "Aghdam District", "2006-01", "2", "6"]
-    # no sex or age is recorded in the fictional victims: zero cells are not small cells
-    assert rows[2][6:9] == ["0", "0", "0"] and suppressed == 0
+    # no sex or age is recorded in the fictional victims: not known, so empty (never 0), and not suppressed
+    assert rows[2][6:9] == ["", "", ""] and suppressed == 0 and rows[2][-1] == ""
     assert all(not cell or int(cell) == 0 or int(cell) >= SMALL_CELL for cell in rows[2][6:9])
 
 
@@ -102,3 +102,64 @@ def test_hdx_metadata_states_the_rule(runner: CliRunner, built_settings: Setting
     assert f"fewer than {SMALL_CELL}" in metadata["caveats"]
     assert metadata["dataset_date"].startswith("[2020-04-06")
     assert not listed_for_redaction().contains((out / "incidents.csv").read_text(encoding="utf-8"))
+
+
+# --- the breakdown by sex and age: unknown is not zero --------------------------------------------------------
+
+HXL_HEADER = ["Date", "Admin 1", "Device", "Killed", "Injured"]
+HXL_TAGS = ["#date", "#adm1+code", "#event+code", "#affected+killed", "#affected+injured"]
+
+
+def _ingest_and_export(runner: CliRunner, tmp_path: Path, header: list[str], tags: list[str],
+                       rows: list[list[str]]) -> dict[str, str]:
+    """An HXL table ingested into an empty store, exported: the aggregates row of its one admin-1 area and month,
+    by hashtag."""
+    table = tmp_path / "incidents.hxl.csv"
+    with table.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([header, tags, *rows])
+    meta = tmp_path / "meta.yaml"
+    meta.write_text(yaml.safe_dump({"id": "breakdown-test", "title": "Breakdown test", "type": "dataset",
+                                    "language": "en", "publisher": "anama", "retrieved": "2026-11-27"}))
+    store, out = tmp_path / "store", tmp_path / "export"
+    ingested = runner.invoke(main, ["ingest", "--store", str(store), "--data", str(DATA), "--meta", str(meta),
+                                    "-q", str(table)])
+    assert ingested.exit_code == 0, ingested.output
+    exported = runner.invoke(main, ["export", "--format", "hxl", "--store", str(store), "-o", str(out)])
+    assert exported.exit_code == 0, exported.output
+    lines = list(csv.reader((out / "aggregates.csv").read_text(encoding="utf-8").splitlines()))
+    [row] = lines[2:]
+    return dict(zip(lines[1], row, strict=True))
+
+
+def test_a_breakdown_no_victim_states_is_empty_not_zero(runner: CliRunner, tmp_path: Path) -> None:
+    """One person injured, no sex or age given: the row does not say 0 women, 0 men, 0 children."""
+    row = _ingest_and_export(runner, tmp_path, HXL_HEADER, HXL_TAGS,
+                             [["2023-04-06", "AZ60500001", "antipersonnel-mine", "0", "1"]])
+    assert (row["#affected+killed"], row["#affected+injured"]) == ("0", "1")
+    assert (row["#affected+f"], row["#affected+m"], row["#affected+children"]) == ("", "", "")
+    assert row["#meta+suppressed"] == "", "an unknown breakdown is not a suppressed one"
+    metadata = json.loads((tmp_path / "export" / "hdx-metadata.json").read_text(encoding="utf-8"))
+    assert "empty when it is not known" in metadata["caveats"]
+
+
+def test_a_breakdown_is_zero_only_when_everyone_is_described(runner: CliRunner, tmp_path: Path) -> None:
+    """Six men injured, all adults: 0 women and 0 children are known; 6 men (not a small cell)."""
+    header = [*HXL_HEADER, "Injured women", "Injured men", "Injured children"]
+    tags = [*HXL_TAGS, "#affected+injured+f", "#affected+injured+m", "#affected+injured+children"]
+    row = _ingest_and_export(runner, tmp_path, header, tags,
+                             [["2023-04-06", "AZ60500001", "antipersonnel-mine", "0", "6", "0", "6", "0"]])
+    assert (row["#affected+f"], row["#affected+m"], row["#affected+children"]) == ("0", "6", "0")
+
+
+def test_a_breakdown_is_not_zero_when_some_people_are_not_described() -> None:
+    """Two incidents of one row: one states its victims' sex (a man), the other counts 5 people nobody describes."""
+    from collections import Counter
+
+    from minegraph.publish.hxl_export import breakdown
+
+    counts: Counter[str] = Counter(killed=1, injured=5, m=1, stated_sex=1, stated_age=0)
+    assert breakdown(counts, "m", "sex") == 1
+    assert breakdown(counts, "f", "sex") is None and breakdown(counts, "children", "age") is None
+    everyone = Counter(killed=1, injured=0, m=1, stated_sex=1)
+    assert breakdown(everyone, "f", "sex") == 0
+    assert breakdown(Counter(killed=1, m=1, stated_sex=1, unstated_injured=1), "f", "sex") is None

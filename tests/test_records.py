@@ -292,3 +292,98 @@ def test_a_listed_string_in_a_comment_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="comment") as error:
         read_source(path)
     assert error.value.file == str(path) and "ictimname" not in str(error.value).casefold()
+
+
+# --- duplicate keys, every problem listed, digests that mask nothing ------------------------------------------
+
+def test_a_key_given_twice_is_refused_with_its_line(data_copy: Path) -> None:
+    """PyYAML keeps the last of two equal keys: `killed: 1` then `killed: 2` would publish 2 without a word."""
+    path = _source(data_copy)
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("injured:"))
+    indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())]
+    lines.insert(at + 1, f"{indent}injured: 30\n")
+    path.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(UnreadableInput) as error:
+        read_source(path)
+    assert error.value.file == str(path)
+    assert f"line {at + 2}" in str(error.value) and f"first at line {at + 1}" in str(error.value)
+    assert "the key `injured` is given twice" in str(error.value)
+
+
+def test_merge_keys_may_still_override(tmp_path: Path) -> None:
+    from minegraph.core.yamlio import load_yaml
+
+    path = tmp_path / "merge.yaml"
+    path.write_text("base: &b {a: 1, b: 2}\nother:\n  <<: *b\n  b: 3\n", encoding="utf-8")
+    assert load_yaml(path)["other"] == {"a": 1, "b": 3}
+
+
+def test_every_schema_problem_of_a_file_is_listed(data_copy: Path) -> None:
+    path = _source(data_copy)
+    _rewrite(path, lambda d: (d["incidents"][1].update(injured="three", devise="x"),
+                              d["incidents"][0]["date"].update(earliest="2024-13-45"),
+                              d["statements"][0].update(quotes=[7])))
+    with pytest.raises(InputError) as error:
+        read_source(path)
+    text = str(error.value)
+    assert "more problem(s)" not in text
+    for where in ("record incidents[aghdam-family-injured], field injured: must be a whole number (value: 'three')",
+                  "record incidents[aghdam-family-injured], field devise: is not a field of an incident; did you "
+                  "mean `device`?",
+                  "record incidents[jabrayil-anama-employee-injured], field date.earliest: is not a date",
+                  "record statements[newsaz-april-6-injuries], field quotes[0]: must be text"):
+        assert where in text, text
+    assert "4 problems in this file" in text
+    assert error.value.record and error.value.field  # the first problem's, as before
+
+
+def test_validate_lists_every_problem_up_to_a_bound(runner, data_copy: Path) -> None:  # type: ignore[no-untyped-def]
+    from minegraph.cli import main
+    from minegraph.core.schema import MAX_LISTED
+
+    path = _source(data_copy)
+    _rewrite(path, lambda d: [i.update({f"unknown_{n}": n for n in range(MAX_LISTED)}) for i in d["incidents"]])
+    result = runner.invoke(main, ["validate", str(data_copy)])
+    assert result.exit_code == 1
+    assert f"{MAX_LISTED * 3} problems in this file" in result.output
+    listed = [line for line in result.output.splitlines() if line.startswith("  - record incidents[")]
+    assert len(listed) == MAX_LISTED
+    assert f"and {MAX_LISTED * 2} more (only the first {MAX_LISTED} are listed)" in result.output
+
+
+def _masked_fictional(tmp_path: Path, strings: list[str], redact: list[str]) -> Path:
+    masked, _count = mask(FICTIONAL_TEXT, strings)
+    path = _fictional(tmp_path, redact, kept_sha256=hashlib.sha256(masked.encode("utf-8")).hexdigest())
+    (tmp_path / "texts" / "fictional.txt").write_text(masked, encoding="utf-8")
+    return path
+
+
+def test_a_digest_that_masks_nothing_in_the_kept_text_is_refused(tmp_path: Path) -> None:
+    """A digest cannot be checked against the name it hides, but the kept text must hold a masked string of as many
+    words as it says: a digest of a name the text does not mask (pasted from elsewhere, a typo before redact) would
+    leave the real name published."""
+    path = _fictional(tmp_path, [digest("Somebody Else Entirely")])  # the original text, nothing masked
+    with pytest.raises(InputError, match="this digest masks nothing in the kept text") as error:
+        read_source(path)
+    assert (error.value.record, error.value.field) == ("source", "redact[0]")
+    assert "Somebody" not in str(error.value) and "Victimname" not in str(error.value)
+    # a masked text whose only mask is one short word (at most two words joined: "Jo-A"): a digest of three words
+    # masks nothing in it
+    path = _masked_fictional(tmp_path, ["Test"], [digest("Test"), digest("Another Fictional Person")])
+    with pytest.raises(InputError, match="masks nothing") as error:
+        read_source(path)
+    assert (error.value.record, error.value.field) == ("source", "redact[1]")
+    assert read_source(_masked_fictional(tmp_path, ["Test Victimname"], [digest("Test Victimname")])).source.redact
+
+
+def test_masked_strings_of_hyphenated_and_adjacent_names_count_as_their_words() -> None:
+    from minegraph.ingest.records import masked_word_counts
+
+    masked, _count = mask("a farmer, Anna-Maria Test, and Jo Test Victimname were hurt", ["Anna-Maria Test",
+                                                                                           "Jo Test Victimname"])
+    counts = masked_word_counts(masked)
+    assert {3} <= counts  # "Anna-Maria Test" (3 words, 2 masked words) and "Jo Test Victimname"
+    assert masked_word_counts("nothing masked") == set()
+    assert masked_word_counts(f"{MASK * 4} {MASK * 5}") == {1, 2, 3, 4, 5}

@@ -103,9 +103,13 @@ def ingest(paths: tuple[str, ...], mapping: str | None, meta: Path | None, on_er
             if result.rejects_file:
                 click.echo(f"rejected {len(result.rejected)} problem(s) in "
                            f"{len({e.row for e in result.rejected})} row(s): see {result.rejects_file}", err=True)
-            state = "unchanged" if result.unchanged else "written"
-            click.echo(f"{result.file}: {state} {result.graph_iri}: {result.incidents} incident(s), "
-                       f"{result.victims} victim(s), {len(result.graph)} triples; "
+            if result.left_out:
+                click.echo(f"notice: {result.file}: {result.left_out:,} triple(s) of the file are not in the graph: "
+                           "they describe things withdrawn or merged earlier (their tombstones stand)", err=True)
+            state = "unchanged" if result.unchanged else (
+                f"written ({result.added:,} triple(s) added, {result.removed:,} removed in all)")
+            click.echo(f"{result.file}: {state} {result.graph_iri}: {result.incidents:,} incident(s), "
+                       f"{result.victims:,} victim(s), {result.triples:,} triple(s) in the graph; "
                        f"{len(result.report.warnings)} warning(s); {result.tombstoned} tombstone(s) added "
                        f"[{time.monotonic() - start:.1f}s]")
 
@@ -123,19 +127,38 @@ def _summarise(report: object, limit: int) -> None:
 
 
 @click.command("withdraw-source")
-@click.argument("source")
+@click.argument("source", required=False, default="")
 @click.option("--reason", required=True, help="Why it is withdrawn (shown with the 410 answers).")
+@click.option("--meta", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The source metadata the file was ingested with: its id names the source.")
+@click.option("--mapping", help="The mapping the table was ingested with (its `meta:` file names the source).")
 @store_option
 @remote_options
 @base_option
-def withdraw_source(source: str, reason: str, store: Path | None, base_uri: str | None, **remote: str | None) -> None:
-    """Remove a source document (by its id, key or graph IRI); its things answer 410 Gone from now on."""
+@data_option
+def withdraw_source(source: str, reason: str, meta: Path | None, mapping: str | None, store: Path | None,
+                    base_uri: str | None, data_dir: Path | None, **remote: str | None) -> None:
+    """Remove a source document; its things answer 410 Gone from now on.
+
+    \b
+    SOURCE names the source document, as any of:
+      - the file that was ingested (data/sources/NAME.yaml, table.csv, export.ttl…): its source id is derived as
+        `minegraph ingest` derives it; give the same --meta (or --mapping) as the ingest, if it had one;
+      - its source id (the `id` of the record file or of --meta, e.g. colombia-oacp-victims-map-muse);
+      - its key, its document IRI ({base}id/source/KEY) or its graph IRI ({base}graph/source/KEY).
+    With --meta alone, SOURCE may be left out.
+    """
+    from minegraph.ingest.run import ingested_source_id
     from minegraph.ingest.run import withdraw_source as run_withdraw
 
-    settings = load_settings(store=store, base_uri=base_uri, **remote_settings(remote))
+    settings = load_settings(store=store, base_uri=base_uri, data_dir=data_dir, **remote_settings(remote))
     try:
-        count = run_withdraw(source, settings, reason)
+        target = ingested_source_id(source or None, settings, meta=meta, mapping=mapping) if meta or mapping \
+            else source
+        if not target:
+            raise click.UsageError("give SOURCE (an id, a key or the ingested file) or --meta")
+        count = run_withdraw(target, settings, reason)
     except MinegraphError as error:
         fail(error)
         return
-    click.echo(f"withdrew {source}: {count} tombstone(s) added")
+    click.echo(f"withdrew {target}: {count} tombstone(s) added")

@@ -2,10 +2,12 @@
 
 Every file kind is a tree of :class:`Schema` models, each ``extra="forbid"`` and strict: a key the model does not
 know is an error (with the closest known key as a suggestion), and a value of the wrong kind is not converted.
-:func:`check` validates parsed YAML against a model and turns pydantic's first error into an
-:class:`~minegraph.core.errors.InputError` that names the file, the record (``incidents[aghdam-family-injured]``,
-``incidents[x].victims[y]``, ``statements[z]``, ``source``) and the field (``date.earliest``, ``quotes[2]``), built
-from the error's location (``loc``) and the ids of the records in the file.
+:func:`check` validates parsed YAML against a model and turns pydantic's errors into an
+:class:`~minegraph.core.errors.InputError` (:class:`SchemaProblems`) that lists every problem of the file (up to
+:data:`MAX_LISTED`), each naming the record (``incidents[aghdam-family-injured]``, ``incidents[x].victims[y]``,
+``statements[z]``, ``source``) and the field (``date.earliest``, ``quotes[2]``), built from the error's location
+(``loc``) and the ids of the records in the file. The error's own ``record``, ``field`` and ``value`` are the first
+problem's.
 
 The models only describe and check; readers convert them into the frozen dataclasses the rest of the code uses.
 """
@@ -98,21 +100,53 @@ def check(model: type[M], data: Any, *, file: str, records: Mapping[str, Literal
         raise input_error(error, model, data, file, records) from None
 
 
+#: A file's problems listed in one error, at most (the rest are counted).
+MAX_LISTED = 50
+
+
+class SchemaProblems(InputError):
+    """Every problem of one file against its schema: the error's ``record``, ``field`` and ``value`` are the first
+    problem's; its text lists them all (up to :data:`MAX_LISTED`), each with its record and field."""
+
+    def __init__(self, problems: Sequence[InputError], total: int, *, file: str) -> None:
+        first = problems[0]
+        super().__init__(first.message, file=file, record=first.record, field=first.field, value=first.value)
+        self.problems = list(problems)
+        self.total = total
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.total > 1:
+            text += f"\n  {self.total} problems in this file:"
+            text += "".join(f"\n  - {problem}" for problem in self.problems)
+            if self.total > len(self.problems):
+                text += f"\n  … and {self.total - len(self.problems)} more (only the first {len(self.problems)} " \
+                        "are listed)"
+        return text
+
+
 def input_error(error: ValidationError, model: type[Schema], data: Any, file: str,
                 records: Mapping[str, str]) -> InputError:
-    """The first problem of ``error`` in a curator's words."""
-    problems = error.errors(include_url=False)
-    first = problems[0]
-    loc = tuple(first["loc"])
-    if first["type"] in ("missing", "extra_forbidden"):  # the last part is a key, never a record
-        record, path = locate(loc[:-1], data, records)
-        path = f"{path}.{loc[-1]}" if path else str(loc[-1])
-    else:
-        record, path = locate(loc, data, records)
-    message, value = _words(first, model, loc)
-    if len(problems) > 1:
-        message += f" (and {len(problems) - 1} more problem(s) in this file)"
-    return InputError(message, file=file, record=record, field=path, value=value)
+    """Every problem of ``error`` in a curator's words (the same problem reported for two members of a union, once
+    per member, is listed once)."""
+    problems: list[InputError] = []
+    seen: set[tuple[str | None, str | None, str]] = set()
+    for problem in error.errors(include_url=False):
+        loc = tuple(problem["loc"])
+        if problem["type"] in ("missing", "extra_forbidden"):  # the last part is a key, never a record
+            record, path = locate(loc[:-1], data, records)
+            path = f"{path}.{loc[-1]}" if path else str(loc[-1])
+        else:
+            record, path = locate(loc, data, records)
+        message, value = _words(problem, model, loc)
+        if (record, path, message) in seen:
+            continue
+        seen.add((record, path, message))
+        problems.append(InputError(message, record=record, field=path, value=value))
+    if len(problems) == 1:
+        only = problems[0]
+        return InputError(only.message, file=file, record=only.record, field=only.field, value=only.value)
+    return SchemaProblems(problems[:MAX_LISTED], len(problems), file=file)
 
 
 def locate(loc: tuple[Any, ...], data: Any, records: Mapping[str, str]) -> tuple[str | None, str | None]:

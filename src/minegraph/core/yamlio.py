@@ -1,4 +1,7 @@
-"""Reading YAML files written by people: size limit, parse errors with line and column, ids.
+"""Reading YAML files written by people: size limit, parse errors with line and column, duplicate keys, ids.
+
+A mapping that gives a key twice (``killed: 1`` then ``killed: 2``) is refused with both lines: YAML requires
+keys to be unique, and PyYAML would silently keep the last one, publishing a value nobody may have meant.
 
 What a file may hold is its schema's business (:mod:`minegraph.core.schema`). Every problem is an
 :class:`~minegraph.core.errors.InputError` naming file, record and field.
@@ -19,8 +22,32 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 MAX_RECORD_FILE_CHARS = 20_000_000
 
 
+class UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a mapping that gives a key twice (merge keys, ``<<:``, may still be
+    overridden: that is what they are for)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, yaml.Node] = {}
+            for key_node, _value in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.setdefault(key, key_node)
+                except TypeError:
+                    continue  # an unhashable key: the constructor below refuses it
+                if first is not key_node:
+                    shown = str(key) if len(str(key)) <= 80 else str(key)[:77] + "..."
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"the key `{shown}` is given twice in one mapping (first at line "
+                        f"{first.start_mark.line + 1}): remove one", key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_yaml(path: Path) -> Any:
-    """Parse one YAML file; a file that cannot be read or parsed is :class:`UnreadableInput`."""
+    """Parse one YAML file; a file that cannot be read or parsed, or that gives a key twice in one mapping, is
+    :class:`UnreadableInput` naming the line."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
@@ -31,7 +58,7 @@ def load_yaml(path: Path) -> Any:
         raise UnreadableInput(f"is larger than {MAX_RECORD_FILE_CHARS:,} characters: split it into several "
                               "source files", file=str(path))
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=UniqueKeyLoader)  # a SafeLoader: no arbitrary objects
     except RecursionError as error:
         raise UnreadableInput("is nested too deeply to be a record file", file=str(path)) from error
     except yaml.YAMLError as error:

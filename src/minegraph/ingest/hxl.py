@@ -1,11 +1,16 @@
 """HXL-tagged incident tables: one row per incident, columns found by hashtag, in any order.
 
 Read: ``#event+id`` (the row's identity, when present), ``#date`` (YYYY-MM-DD, YYYY-MM or YYYY),
-``#country+code``, ``#adm1`` / ``#adm2`` with ``+code`` (a P-code of the gazetteer) or ``+name``, ``#loc+name``
-(kept in a note only), ``#event+code`` or ``#event+type`` (a device: a concept's code or any of its labels),
-``#affected+killed`` and ``#affected+injured`` (a blank cell: the count is not stated, never 0), and their ``+f`` /
-``+m`` / ``+children`` breakdowns (victims, when the count is stated and the breakdown accounts for everyone).
-``#geo+lat`` / ``#geo+lon`` are the coordinates of harm: never published. Other columns are listed as unknown.
+``#country+code``, ``#adm1`` / ``#adm2`` with ``+code`` (a P-code of the gazetteer) or ``+name``, ``#event+code`` or
+``#event+type`` (a device: a concept's code or any of its labels), ``#affected+killed`` and ``#affected+injured`` (a
+blank cell: the count is not stated, never 0), and their ``+f`` / ``+m`` / ``+children`` breakdowns (victims, when
+the count is stated and the breakdown accounts for everyone). ``#geo+lat`` / ``#geo+lon`` (the coordinates of harm)
+and ``#loc`` (the site: a village, a field) are never published, nor used in any key: they are dropped, and the
+report and the source document's note name the columns. Other columns are listed as unknown.
+
+A row without ``#event+id`` is named by its date and admin places only (``date|adm1 code|adm2 code|adm1 name|adm2
+name``), and rows of the same date and places by their order (``#1``, ``#2``…): keys are public, and a key hashed
+from a site name could confirm a guessed site.
 """
 
 from __future__ import annotations
@@ -26,7 +31,8 @@ from minegraph.ingest.table import RowError, Table
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 #: A day whose year is not known, as ISO 8601 writes it (and xsd:gMonthDay): --MM-DD.
 _MONTH_DAY = re.compile(r"^--(\d{2})-(\d{2})$")
-DROPPED = {"geo": "coordinates of harm: never published (the place is kept at admin level)"}
+DROPPED = {"geo": "coordinates of harm: never published (the place is kept at admin level)",
+           "loc": "site of harm: never published nor used in keys (the place is kept at admin level)"}
 KNOWN = {"event", "date", "country", "adm1", "adm2", "loc", "affected", "geo"}
 
 
@@ -47,15 +53,15 @@ def map_hxl_table(table: Table, settings: Settings) -> TableRecords:
         ("id", "#event+id", False), ("date", "#date", True), ("start", "#date+start", False),
         ("end", "#date+end", False), ("country", "#country+code", False),
         ("adm1_code", "#adm1+code", False), ("adm1_name", "#adm1+name", False),
-        ("adm2_code", "#adm2+code", False), ("adm2_name", "#adm2+name", False), ("loc", "#loc", False),
+        ("adm2_code", "#adm2+code", False), ("adm2_name", "#adm2+name", False),
         ("device", "#event+code", False), ("device_type", "#event+type", False),
         ("killed", "#affected+killed", True), ("injured", "#affected+injured", True))}
     breakdown = {(o, a): column(f"#affected+{o}+{a}") for o in ("killed", "injured") for a in ("f", "m", "children")}
     for index, tag in enumerate(table.tags):
         if tag is None:
             continue
-        if tag.tag == "geo":
-            out.dropped[table.columns[index] or str(tag)] = DROPPED["geo"]
+        if tag.tag in DROPPED:
+            out.dropped[table.columns[index] or str(tag)] = DROPPED[tag.tag]
         elif tag.tag not in KNOWN:
             out.unknown_columns.append(f"{table.columns[index]} ({tag})" if table.columns[index] else str(tag))
     missing = [t for t, c in (("#date", cols["date"]), ("#affected+killed", cols["killed"]),
@@ -108,8 +114,9 @@ def map_hxl_table(table: Table, settings: Settings) -> TableRecords:
             out.errors.extend(errors)
             continue
         assert isinstance(date, IncidentDate)
+        # never the site (#loc) nor coordinates: a key must not confirm a guessed site name
         identity = cell("id") or "|".join((cell("date"), cell("adm1_code"), cell("adm2_code"), cell("adm1_name"),
-                                           cell("adm2_name"), cell("loc")))
+                                           cell("adm2_name")))
         occurrences[identity] += 1
         record_id = f"{identity}#{occurrences[identity]}" if not cell("id") else identity
         if cell("id") and occurrences[identity] > 1:

@@ -12,12 +12,13 @@ as an :class:`~minegraph.core.errors.InputError` naming file, record and field.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from minegraph.core.errors import InputError
-from minegraph.core.redaction import Register
+from minegraph.core.redaction import MASK, Register, is_digest
 from minegraph.core.schema import check, locate
 from minegraph.core.yamlio import load_yaml, unique
 from minegraph.ingest.model import (
@@ -67,6 +68,7 @@ def source_records(model: SourceFile, data: dict[str, Any], path: Path, kept: by
     if register.contains(text):
         raise InputError("the kept text still contains a string listed for redaction: run `minegraph redact FILE`",
                          file=file, record="source", field="text")
+    _check_digests_mask_something(model.source.redact, text, file)
     _check_no_listed_string(register, data, file_text, file)
     source = _source_document(model.source, path)
     statements = tuple(_statement(s, text, file) for s in model.statements)
@@ -100,6 +102,49 @@ def _kept_text(source: SourceSchema, kept: bytes, file: str) -> str:
         return kept.decode("utf-8")
     except UnicodeDecodeError as error:
         raise InputError("the source text is not UTF-8", file=file, record="source", field="text") from error
+
+
+#: masked words (runs of the mask character) separated by white space only: one masked stretch of the kept text
+_MASKED_STRETCH = re.compile(f"{MASK}+(?:\\s+{MASK}+)*")
+_MASKED_WORD = re.compile(f"{MASK}+")
+#: a digest names at most 99 words (``sha256:N:…``, N of one or two digits)
+MAX_DIGEST_WORDS = 99
+
+
+def masked_word_counts(text: str) -> set[int]:
+    """How many words a string masked in ``text`` (by :func:`minegraph.core.redaction.mask`) may have.
+
+    A mask covers a string from its first word to its last, every character but white space, so that N words
+    separated by spaces leave N masked words, and words joined by a hyphen or an apostrophe (``Al-Hassan``,
+    ``O'Brien``) one longer masked word: a masked word of L characters holds 1 to (L + 1) // 2 words. Any run of
+    consecutive masked words of one stretch may be one string (two names side by side are one stretch)."""
+    counts: set[int] = set()
+    for stretch in _MASKED_STRETCH.finditer(text):
+        lengths = [len(word) for word in _MASKED_WORD.findall(stretch.group(0))]
+        for start in range(len(lengths)):
+            most = 0
+            for end in range(start, min(len(lengths), start + MAX_DIGEST_WORDS)):
+                most += (lengths[end] + 1) // 2
+                counts.update(range(end - start + 1, min(most, MAX_DIGEST_WORDS) + 1))
+    return counts
+
+
+def _check_digests_mask_something(entries: list[str], text: str, file: str) -> None:
+    """Every digest of ``redact:`` (``sha256:N:…``) masks something in the kept text: a masked stretch that can be
+    N words. (A digest cannot be checked against the string it hides; one that masks nothing was never applied, or
+    is not of this text, and the string it was meant to hide may still be in it.) The entry is named by its
+    position only."""
+    digests = [(index, entry) for index, entry in enumerate(entries) if is_digest(entry)]
+    if not digests:
+        return
+    counts = masked_word_counts(text)
+    for index, entry in digests:
+        words = int(entry.split(":")[1])
+        if words not in counts:
+            raise InputError(f"this digest masks nothing in the kept text: it has no masked string ({MASK}) of "
+                             f"{words} word(s). List the string in plain text and run `minegraph redact FILE`, or "
+                             "remove the entry if the text does not hold it", file=file, record="source",
+                             field=f"redact[{index}]")
 
 
 def _check_no_listed_string(register: Register, data: dict[str, Any], file_text: str, file: str) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 from minegraph.core.errors import InputError, ValidationFailed
 from minegraph.core.ntriples import NTriplesGraph
 from minegraph.core.settings import Settings
-from minegraph.core.vocab import graph_iri, source_graph_iri
+from minegraph.core.vocab import MG, graph_iri, source_graph_iri
 from minegraph.ingest.build import (
     changes_of,
     data_dir_of,
@@ -35,9 +35,10 @@ from minegraph.ingest.emit import Emitted, emit_source
 from minegraph.ingest.model import Quote, SourceMeta, SourceRecords, Statement
 from minegraph.ingest.rows import TableRecords
 from minegraph.ingest.table import RowError, Table, fail_on
-from minegraph.store import Store
+from minegraph.store import Store, open_configured
 from minegraph.store.door import ChangeSet, Written, write
 from minegraph.store.gate import ValidationReport
+from minegraph.store.locks import StoreLocks
 
 Progress = Callable[[str], None]
 ON_ERROR = ("reject", "skip")
@@ -62,6 +63,20 @@ class Ingested:
     unknown_columns: list[str] = field(default_factory=list)
     tombstoned: int = 0
     unchanged: bool = False
+    #: triples in the source graph after the write (the file's, less what the door took out: withdrawn things)
+    triples: int = 0
+    #: triples the write added and removed, in all the graphs it changed (places, tombstones, aggregates included)
+    added: int = 0
+    removed: int = 0
+
+    @property
+    def left_out(self) -> int:
+        """Triples of the file that are not in the graph: they described things withdrawn or merged earlier."""
+        return max(len(self.graph) - self.triples, 0)
+
+    @property
+    def bad_rows(self) -> int:
+        return len({e.row for e in self.rejected})
 
 
 #: the record id of a table's one statement: "the rows of this table" (a record file may have a statement of this id)
@@ -156,9 +171,10 @@ def _ingest_one(path: str, settings: Settings, mapping: str | None, meta: Path |
             graphs = shared_graphs(settings, reader) | {ingested.graph_iri: graph}
             return ChangeSet(graphs, action="ingest", file=path, audit={"file": path})
 
-        return _written(ingested, write(settings, plan, store=store, progress=say))
+        return _written(ingested, write(settings, plan, store=store, progress=say), settings, store)
     tab, records, source_meta = _read_table(path, settings, mapping, meta)
-    say(f"read {len(tab.rows):,} rows: {len(records.incidents):,} incidents, {len(records.errors):,} bad row(s)")
+    say(f"read {len(tab.rows):,} rows: {len(records.incidents):,} incidents, "
+        f"{len(records.rejected_rows()):,} bad row(s) ({len(records.errors):,} problem(s))")
     structural = [e for e in records.errors if e.row <= 1 and e.column and "header" in e.rule]
     if structural or (records.errors and on_error == "reject"):
         raise fail_on(records.errors, tab.file)
@@ -188,7 +204,7 @@ def _ingest_one(path: str, settings: Settings, mapping: str | None, meta: Path |
     if ingested.rejected:
         where = rejects_dir or (Path.cwd() if path == "-" else Path(path).resolve().parent)
         write_rejects(ingested, tab, where / f"{Path(ingested.source_id).name}.rejects.csv")
-    return _written(ingested, written)
+    return _written(ingested, written, settings, store)
 
 
 def _read_table(path: str, settings: Settings, mapping: str | None, meta: Path | None
@@ -243,28 +259,73 @@ def _ingest_records(path: Path, settings: Settings, store: Store | None, say: Pr
     written = write(settings, plan, store=store, progress=say)
     ingested = Ingested(str(path), emitted.source_id, emitted.graph_iri, emitted.graph, incidents=emitted.incidents,
                         victims=emitted.victims, notices=list(dataset.notices))
-    return _written(ingested, written)
+    return _written(ingested, written, settings, store)
 
 
-def _written(ingested: Ingested, written: Written) -> Ingested:
+def _written(ingested: Ingested, written: Written, settings: Settings, store: Store | None) -> Ingested:
+    """``ingested`` with what the write did, and what its graph holds now, read back from the store: the door may
+    have taken things out of it (things withdrawn or merged earlier), so the file's own counts are not the report's.
+    """
     ingested.report = written.report
     ingested.unchanged = ingested.graph_iri not in written.changed
     ingested.tombstoned = len(written.tombstoned)
+    ingested.added, ingested.removed = written.added, written.removed
+    ingested.triples, ingested.incidents, ingested.victims = graph_counts(settings, store, ingested.graph_iri)
     return ingested
+
+
+GRAPH_COUNTS = """
+SELECT ?triples ?incidents ?victims WHERE {
+  { SELECT (COUNT(*) AS ?triples) WHERE { GRAPH <%(g)s> { ?s ?p ?o } } }
+  { SELECT (COUNT(DISTINCT ?i) AS ?incidents) WHERE { GRAPH <%(g)s> { ?i a <%(mg)sIncident> } } }
+  { SELECT (COUNT(DISTINCT ?v) AS ?victims) WHERE { GRAPH <%(g)s> { ?v a <%(mg)sVictim> } } }
+}"""
+
+
+def graph_counts(settings: Settings, store: Store | None, graph: str) -> tuple[int, int, int]:
+    """The triples, incidents and victims (``mg:Incident`` / ``mg:Victim`` typed subjects) of one graph, as the
+    store holds it (``store``, else the one ``settings`` name, read as a query worker reads it)."""
+    query = GRAPH_COUNTS % {"g": graph, "mg": MG}
+    if store is not None:
+        return _counts(store.query(query))
+    if settings.remote:
+        reader = open_configured(settings)
+        try:
+            return _counts(reader.query(query))
+        finally:
+            reader.close()
+    locks = StoreLocks(settings.store)
+    fd = locks.acquire_shared()
+    try:
+        reader = open_configured(settings, read_only=True)
+        try:
+            return _counts(reader.query(query))
+        finally:
+            reader.close()
+    finally:
+        locks.release(fd)
+
+
+def _counts(result: object) -> tuple[int, int, int]:
+    [row] = list(result)  # type: ignore[call-overload]
+    return int(row["triples"].value), int(row["incidents"].value), int(row["victims"].value)
 
 
 def withdraw_source(source: str, settings: Settings, reason: str, *, store: Store | None = None,
                     actor: str = "") -> int:
-    """Remove a source document's graph; every thing it held gets a tombstone (410). Returns their number."""
-    base = settings.base_uri
+    """Remove a source document's graph; every thing it held gets a tombstone (410). Returns their number.
+
+    ``source`` names the source (:func:`source_candidates`): its id, its key, its graph or document IRI, or the
+    path of the file that was ingested (its id derived as ``minegraph ingest`` derives it without ``--meta``).
+    """
+    candidates = source_candidates(source, settings)
 
     def plan(reader: Store) -> ChangeSet:
         graphs = set(reader.graphs())
-        graph = source if source.startswith(f"{base}graph/source/") else str(source_graph_iri(base, source))
-        if graph not in graphs:
-            graph = str(graph_iri(base, f"source/{source.rsplit('/', 1)[-1]}"))
-            if graph not in graphs:
-                raise InputError("no source document with this id or key in the store", value=source)
+        graph = next((g for g, _how in candidates if g in graphs), None)
+        if graph is None:
+            tried = "; ".join(how for _g, how in candidates)
+            raise InputError(f"no source document with this id or key in the store (tried {tried})", value=source)
         return ChangeSet({graph: None}, action="withdraw-source", actor=actor,
                          audit={"source": source, "reason": reason})
 
@@ -272,5 +333,60 @@ def withdraw_source(source: str, settings: Settings, reason: str, *, store: Stor
     return len(written.tombstoned)
 
 
-__all__ = ["Ingested", "emit_table", "ingest", "table_records", "withdraw_source", "write_rejects"]
+def source_candidates(source: str, settings: Settings) -> list[tuple[str, str]]:
+    """The graphs ``source`` may name, most likely first, each with how it was read (for the error message): the
+    path of an ingested file (:func:`ingested_source_id`), a graph IRI ``{base}graph/source/KEY``, a source
+    document's IRI ``{base}id/source/KEY``, a source id or a key."""
+    base = settings.base_uri
+    found: list[tuple[str, str]] = []
+    if source and source != "-" and Path(source).is_file():
+        ident = ingested_source_id(source, settings)
+        found.append((str(source_graph_iri(base, ident)), f"source id `{ident}` of the file {source}"))
+    elif source.startswith(f"{base}graph/source/"):
+        found.append((source, f"graph {source}"))
+    elif source and not any(c.isspace() for c in source):
+        found.append((str(source_graph_iri(base, source)), f"source id `{source}`"))
+        key = source.rstrip("/").rsplit("/", 1)[-1]
+        found.append((str(graph_iri(base, f"source/{key}")), f"key `{key}`"))
+    if not found:
+        raise InputError("name the source: its id or key, or the file that was ingested")
+    return list(dict.fromkeys(found))
+
+
+def ingested_source_id(path: str | None, settings: Settings, *, meta: Path | None = None,
+                       mapping: str | None = None) -> str:
+    """The source id ``minegraph ingest PATH [--meta META] [--mapping MAPPING]`` gives a file (docs/ingest.md): the
+    ``id`` of ``meta``; a record file's ``source.id``; the ``id`` of the mapping's ``meta:`` file; else the id
+    derived from the file name (:func:`minegraph.ingest.sources.source_id_from_name`). ``path`` may be None when
+    ``meta`` is given."""
+    from minegraph.ingest import sources, spec
+
+    fallback = sources.source_id_from_name(path) if path and path != "-" else None
+    if meta is not None:
+        return sources.load_meta(meta, fallback_id=fallback).id
+    if path and mapping is None and Path(path).suffix.lower() in (".yaml", ".yml"):
+        ident = _record_file_id(Path(path))
+        if ident:
+            return ident
+    if mapping is not None:
+        mapping_meta = spec.load_mapping(spec.find_mapping(mapping, settings.data_dir)).meta
+        if mapping_meta is not None:
+            return sources.load_meta(mapping_meta, fallback_id=fallback).id
+    if fallback is None:
+        raise InputError("name the source: its id or key, the file that was ingested, or its --meta file")
+    return fallback
+
+
+def _record_file_id(path: Path) -> str | None:
+    """The ``source.id`` of a record file (the id everything in it is minted from), or None if it has none."""
+    from minegraph.core.yamlio import load_yaml
+
+    data = load_yaml(path)
+    nested = data.get("source") if isinstance(data, dict) else None
+    ident = nested.get("id") if isinstance(nested, dict) else None
+    return ident if isinstance(ident, str) and ident else None
+
+
+__all__ = ["Ingested", "emit_table", "graph_counts", "ingest", "ingested_source_id", "source_candidates",
+           "table_records", "withdraw_source", "write_rejects"]
 

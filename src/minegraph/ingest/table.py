@@ -185,6 +185,8 @@ def check_width(table: Table) -> list[RowError]:
 def fail_on(errors: list[RowError], file: str, limit: int = 20) -> InputError:
     """One error for a refused file, listing its first row errors."""
     lines = [e.text() for e in errors[:limit]]
-    more = f"\n… and {len(errors) - limit} more" if len(errors) > limit else ""
-    return InputError(f"{len(errors)} bad row(s); the file was refused (nothing written):\n" + "\n".join(lines) + more,
-                      file=file)
+    more = f"\n… and {len(errors) - limit} more problem(s)" if len(errors) > limit else ""
+    rows = len({e.row for e in errors})
+    problems = f" ({len(errors)} problems)" if len(errors) != rows else ""
+    return InputError(f"{rows} bad row(s){problems}; the file was refused (nothing written):\n" + "\n".join(lines)
+                      + more, file=file)

@@ -10,9 +10,12 @@ through minegraph's own HXL importer to the same incidents and counts (an empty 
 casualties killed and injured, their breakdown by sex and for children, the number of incidents, and how many
 of them do not state the number killed (``#event+num+unstated+killed``) or injured (``…+injured``). Killed and
 injured are sums of the stated counts only: an unstated count adds nothing (it is not 0), and a cell in which no
-incident states the count is empty. Disclosure control: a breakdown cell of fewer than :data:`SMALL_CELL` people
-is suppressed (left empty, and named in ``#meta+suppressed``); totals are not suppressed, because every incident
-is public with its counts.
+incident states the count is empty. The breakdown counts the victims whose sex (``#affected+f``, ``+m``) or age band
+(``#affected+children``) is stated; unknown is not zero there either: a breakdown cell is 0 only when the sex (or
+age band) of every person counted in the row is stated and none is female (male, a child), and empty when it is
+not known (:func:`breakdown`). Disclosure control: a breakdown cell of fewer than :data:`SMALL_CELL` people is
+suppressed (left empty, and named in ``#meta+suppressed``); totals are not suppressed, because every incident is
+public with its counts.
 
 ``hdx-metadata.json`` carries the HDX dataset fields (title, notes, licence, tags, dates, locations, update
 frequency, methodology, caveats with the suppression rule).
@@ -144,18 +147,44 @@ def incidents_csv(incidents: list[Incident]) -> str:
     return out.getvalue()
 
 
+#: the breakdown columns: (key, the category the victims must state, the value counted)
+BREAKDOWN = (("f", "sex", "female"), ("m", "sex", "male"), ("children", "age", "child"))
+#: the values of a category that state it (``unknown`` does not)
+STATED = {"sex": ("female", "male"), "age": ("child", "adult")}
+
+
+def breakdown(counts: Counter[str], key: str, category: str) -> int | None:
+    """A breakdown cell of an aggregates row: how many of its victims are female, male or children; None (an
+    empty cell) when that is not known.
+
+    A positive count is what the victims who state the category say. 0 is said only when it is known: the row
+    states every count (no incident leaves killed or injured unstated) and as many victims state the category as
+    the row counts people. A row whose victims state no sex — an HXL table's ``#affected+injured`` of 1 with no
+    breakdown, a record file without ``sex:`` — has an empty cell, never 0."""
+    if counts[key]:
+        return counts[key]
+    everyone_counted = not counts["unstated_killed"] and not counts["unstated_injured"]
+    people = counts["killed"] + counts["injured"]
+    return 0 if everyone_counted and counts[f"stated_{category}"] >= people else None
+
+
 def aggregates_csv(incidents: list[Incident], store: Store) -> tuple[str, int]:
     """The per admin-1 and month table, and how many cells it suppressed.
 
     Killed and injured sum the counts the incidents of a cell state; the incidents that do not state one are counted
-    apart (``unstated_killed``, ``unstated_injured``), and a sum no incident states is an empty cell."""
+    apart (``unstated_killed``, ``unstated_injured``), and a sum no incident states is an empty cell. The breakdown
+    by sex and age counts the victims that state them; a cell that is not known is empty (:func:`breakdown`)."""
     by_incident: dict[str, Counter[str]] = defaultdict(Counter)
     for row in store.query(sparql_prefixes() + VICTIMS):  # type: ignore[union-attr]
         counts = by_incident[row["incident"].value]
-        if row["sex"] is not None and row["sex"].value in ("female", "male"):
-            counts["f" if row["sex"].value == "female" else "m"] += 1
-        if row["age"] is not None and row["age"].value == "child":
-            counts["children"] += 1
+        values = {"sex": row["sex"].value if row["sex"] is not None else None,
+                  "age": row["age"].value if row["age"] is not None else None}
+        for category, value in values.items():
+            if value in STATED[category]:
+                counts[f"stated_{category}"] += 1
+        for key, category, value in BREAKDOWN:
+            if values[category] == value:
+                counts[key] += 1
     cells: dict[tuple[str, str, str, str], Counter[str]] = defaultdict(Counter)
     for i in incidents:
         if i.month is None or not i.adm1[0]:
@@ -174,17 +203,17 @@ def aggregates_csv(incidents: list[Incident], store: Store) -> tuple[str, int]:
     writer.writerow([tag for _name, tag in AGGREGATE_COLUMNS])
     suppressed_total = 0
     for (country, pcode, name, month), counts in sorted(cells.items()):
-        breakdown, suppressed = [], []
-        for key in ("f", "m", "children"):
-            value = counts[key]
-            if 0 < value < SMALL_CELL:
-                breakdown.append("")
+        cells_out, suppressed = [], []
+        for key, category, _value in BREAKDOWN:
+            value = breakdown(counts, key, category)
+            if value is not None and 0 < value < SMALL_CELL:
+                cells_out.append("")
                 suppressed.append(f"#affected+{key}")
             else:
-                breakdown.append(str(value))
+                cells_out.append(_cell(value))
         suppressed_total += len(suppressed)
         sums = [str(counts[n]) if counts[f"unstated_{n}"] < counts["incidents"] else "" for n in ("killed", "injured")]
-        writer.writerow([country, pcode, name, month, *sums, *breakdown, counts["incidents"],
+        writer.writerow([country, pcode, name, month, *sums, *cells_out, counts["incidents"],
                          counts["unstated_killed"], counts["unstated_injured"], " ".join(suppressed)])
     return out.getvalue(), suppressed_total
 
@@ -216,7 +245,12 @@ def hdx_metadata(incidents: list[Incident], *, base: str, suppressed: int) -> di
                     "aggregates.csv those columns are sums of the stated counts only (empty when no incident of "
                     "the row states one), and #event+num+unstated+killed and #event+num+unstated+injured count "
                     "the incidents of the row that do not state them, out of #event+num: a sum is the row's "
-                    "total only where they are 0."),
+                    "total only where they are 0. The breakdown (#affected+f, #affected+m, #affected+children) "
+                    "counts the victims whose sex or age band the sources state: a breakdown cell is empty when "
+                    "it is not known (no victim of the row states it, or some people of the row are not "
+                    "described) and not suppressed (#meta+suppressed does not name it), and it is 0 only when "
+                    "the sex or age band of every person counted in the row is stated and none is female, male "
+                    "or a child."),
         "dataset_date": f"[{earliest}T00:00:00 TO {latest}T23:59:59]" if earliest else "",
         "groups": [{"name": code} for code in countries],
         "tags": [{"name": name} for name in ("landmines", "explosive remnants of war", "casualties", "hxl")],
@@ -226,9 +260,12 @@ def hdx_metadata(incidents: list[Incident], *, base: str, suppressed: int) -> di
             {"name": "incidents.csv", "format": "CSV", "description": "One row per incident (HXL)."},
             {"name": "aggregates.csv", "format": "CSV",
              "description": "Casualties per admin-1 area and month (HXL): sums of the stated counts, with the "
-                            "number of incidents that do not state them; small cells suppressed."},
+                            "number of incidents that do not state them; a breakdown by sex or age that is not known "
+                            "is empty, never 0; small cells suppressed."},
         ],
         "minegraph": {"incidents": len(incidents), "suppressed_cells": suppressed, "small_cell": SMALL_CELL,
+                      "breakdown_not_stated": "empty cell (not suppressed): no 0 unless every person of the row "
+                                              "is described",
                       "incidents_not_stating": {"killed": sum(i.killed is None for i in incidents),
                                                 "injured": sum(i.injured is None for i in incidents)}},
     }
