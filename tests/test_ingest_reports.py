@@ -104,7 +104,8 @@ def test_a_reingest_after_withdraw_source_reports_the_graph_as_the_store_holds_i
     withdraw_source("test-hxl-incidents", settings, "withdrawn for a test")
     [again] = ingest([str(HXL)], settings, meta=HXL_META)
     assert (again.triples, again.incidents, again.victims) == in_store(settings, first.graph_iri)
-    assert again.unchanged == (again.triples == 0)
+    assert again.unchanged and again.triples == 0, "a withdrawn source is written no more"
+    assert any("not written: its source document was withdrawn" in notice for notice in again.notices)
 
 
 # --- withdraw-source: the source named as the curator knows it -------------------------------------------------

@@ -161,3 +161,32 @@ def test_a_merge_across_sources_keeps_the_survivor_whole(tmp_path: Path, directi
     finally:
         handle.close()
     assert len(sources) >= 2 and not dropped
+
+
+def test_a_withdrawn_source_stays_withdrawn_when_the_store_is_rebuilt(tmp_path: Path) -> None:
+    """`minegraph withdraw-source` is a curator's act, like `withdraw`: the file may stay in data/ (as the record
+    of what was withdrawn), and a rebuild says so and leaves it out; its things keep answering 410."""
+    from minegraph.web import create_app
+
+    settings = Settings(store=tmp_path / "store", data_dir=DATA, base_uri=BASE)
+    build(settings)
+    source_file = DATA / "sources" / "newsaz-ombudsperson-april-6.yaml"
+    run = CliRunner()
+    withdrawn = run.invoke(main, ["withdraw-source", str(source_file), "--reason", "retracted by its publisher",
+                                  "--store", str(settings.store)])
+    assert withdrawn.exit_code == 0 and "tombstone(s) added" in withdrawn.output, withdrawn.output
+    for command in (["build", "--data", str(DATA)], ["ingest", "--data", str(DATA), str(source_file)]):
+        again = run.invoke(main, [*command, "--store", str(settings.store)])
+        assert again.exit_code == 0, again.output
+        assert f"{source_file}: not written: its source document was withdrawn" in again.output
+        assert "retracted by its publisher" in again.output
+        client = create_app(settings, {"TESTING": True, "QUERY_WORKERS": 1}).test_client()
+        for kind, key in (("incident", KEEP), ("incident", GONE), ("victim", GONE_VICTIM),
+                          ("statement", GONE_STATEMENT)):
+            answer = client.get(f"/id/{kind}/{key}")
+            assert answer.status_code == 410, (command, kind, key, answer.status_code)
+        reply = client.get("/sparql?query=" + quote("SELECT (COUNT(*) AS ?n) WHERE { ?s a ?type"
+                                                    " VALUES ?type { <https://w3id.org/minegraph/def/Incident>"
+                                                    " <https://w3id.org/minegraph/def/Statement> } }"),
+                           headers={"Accept": "application/sparql-results+json"})
+        assert json.loads(reply.data)["results"]["bindings"][0]["n"]["value"] == "0"

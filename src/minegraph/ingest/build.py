@@ -28,6 +28,7 @@ from minegraph.ingest.records import read_agents, read_source
 from minegraph.store import Store, open_configured
 from minegraph.store.door import ChangeSet, Written, check, write
 from minegraph.store.gate import VIOLATION, Result, ValidationReport
+from minegraph.store.tombstones import MERGED, Tombstone, read_tombstones
 
 Progress = Callable[[str], None]
 
@@ -174,9 +175,45 @@ def changes_of(dataset: DataSet, settings: Settings, store: Store, *, action: st
         graphs[str(graph_iri(base, "concepts"))] = nt(concepts_graph())
     else:
         graphs |= {iri: g for iri, g in shared_graphs(settings, store).items() if iri not in graphs}
-    graphs |= {e.graph_iri: e.graph for e in dataset.sources}
+    sources = kept_sources(dataset, settings, store)
+    graphs |= {e.graph_iri: e.graph for e in sources}
     return ChangeSet(graphs, action=action, locate=dataset.locate(), file=str(settings.data_dir),
-                     redactions={e.graph_iri: e.redact for e in dataset.sources if e.redact})
+                     redactions={e.graph_iri: e.redact for e in sources if e.redact})
+
+
+def withdrawn_sources(settings: Settings, store: Store) -> dict[str, Tombstone]:
+    """The source graphs whose source document a curator withdrew or merged (``minegraph withdraw-source``,
+    ``minegraph withdraw source/KEY``), each with its tombstone. A withdrawal is for ever: a build or an ingest
+    leaves such a source out (:func:`left_out`)."""
+    base = settings.base_uri
+    documents = f"{base}id/source/"
+    return {f"{base}graph/source/{iri[len(documents):]}": t
+            for iri, t in read_tombstones(store, base).items() if t.deliberate and iri.startswith(documents)}
+
+
+def left_out(file: str, tombstone: Tombstone) -> str:
+    """The notice of a source file left out because its source document was withdrawn."""
+    what = "merged into another" if tombstone.status == MERGED else "withdrawn"
+    return (f"{file}: not written: its source document was {what} on {tombstone.date[:10]} ({tombstone.reason}); "
+            "a withdrawal is for ever — remove the file, or keep it as the record of what was withdrawn")
+
+
+def kept_sources(dataset: DataSet, settings: Settings, store: Store) -> list[Emitted]:
+    """The sources of ``dataset`` to write: all but those whose source document a curator withdrew; the file of
+    such a source may stay in data/ as the record of what was withdrawn, and a rebuild leaves it out, with a notice
+    (added to ``dataset.notices``) that names the file, when and why."""
+    withdrawn = withdrawn_sources(settings, store)
+    kept: list[Emitted] = []
+    for emitted in dataset.sources:
+        tombstone = withdrawn.get(emitted.graph_iri)
+        if tombstone is None:
+            kept.append(emitted)
+            continue
+        files = sorted({file for file, _record in emitted.locate.values()})
+        notice = left_out(", ".join(files) or emitted.source_id, tombstone)
+        if notice not in dataset.notices:
+            dataset.notices.append(notice)
+    return kept
 
 
 def shared_graphs(settings: Settings, store: Store) -> dict[str | None, NTriplesGraph | None]:

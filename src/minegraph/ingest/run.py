@@ -26,10 +26,12 @@ from minegraph.core.vocab import MG, graph_iri, source_graph_iri
 from minegraph.ingest.build import (
     changes_of,
     data_dir_of,
+    left_out,
     load_data,
     merge_described,
     shared_graphs,
     stored_lines,
+    withdrawn_sources,
 )
 from minegraph.ingest.emit import Emitted, emit_source
 from minegraph.ingest.model import Quote, SourceMeta, SourceRecords, Statement
@@ -169,6 +171,7 @@ def _ingest_one(path: str, settings: Settings, mapping: str | None, meta: Path |
 
         def plan(reader: Store) -> ChangeSet:
             graphs = shared_graphs(settings, reader) | {ingested.graph_iri: graph}
+            _leave_out_withdrawn(graphs, ingested.graph_iri, path, settings, reader, ingested.notices)
             return ChangeSet(graphs, action="ingest", file=path, audit={"file": path})
 
         return _written(ingested, write(settings, plan, store=store, progress=say), settings, store)
@@ -179,12 +182,14 @@ def _ingest_one(path: str, settings: Settings, mapping: str | None, meta: Path |
     if structural or (records.errors and on_error == "reject"):
         raise fail_on(records.errors, tab.file)
     rejected = list(records.errors)
+    notices = list(records.notices)
     skip = records.rejected_rows()
     while True:
         emitted = emit_table(records, source_meta, settings.base_uri, tab, skip)
         say(f"writing {len(emitted.graph):,} triples ({len(emitted.graph.units or []):,} incidents)")
         try:
-            written = write(settings, _table_plan(settings, emitted, source_meta, path), store=store, progress=say)
+            written = write(settings, _table_plan(settings, emitted, source_meta, path, notices), store=store,
+                            progress=say)
             break
         except ValidationFailed as error:
             rows = {int(r.record.split()[-1]) for r in error.report.violations
@@ -199,7 +204,7 @@ def _ingest_one(path: str, settings: Settings, mapping: str | None, meta: Path |
     ingested = Ingested(tab.file, source_meta.id, emitted.graph_iri, emitted.graph, incidents=emitted.incidents,
                         victims=emitted.victims, places=len(records.places),
                         rejected=sorted(rejected, key=lambda e: e.row),
-                        notices=list(records.notices), dropped=records.dropped,
+                        notices=notices, dropped=records.dropped,
                         unknown_columns=records.unknown_columns)
     if ingested.rejected:
         where = rejects_dir or (Path.cwd() if path == "-" else Path(path).resolve().parent)
@@ -232,16 +237,30 @@ def _read_table(path: str, settings: Settings, mapping: str | None, meta: Path |
     return tab, records, source_meta
 
 
-def _table_plan(settings: Settings, emitted: Emitted, meta: SourceMeta, path: str) -> Callable[[Store], ChangeSet]:
+def _table_plan(settings: Settings, emitted: Emitted, meta: SourceMeta, path: str, notices: list[str]
+                ) -> Callable[[Store], ChangeSet]:
     """The change set of a table, made under the write lock: its graph, and its places joined to the places the
     store has."""
     def plan(reader: Store) -> ChangeSet:
         places_iri = str(graph_iri(settings.base_uri, "places"))
         places = merge_described(stored_lines(reader, places_iri), emitted.places)
         graphs = shared_graphs(settings, reader) | {emitted.graph_iri: emitted.graph, places_iri: places}
+        _leave_out_withdrawn(graphs, emitted.graph_iri, path, settings, reader, notices)
         return ChangeSet(graphs, action="ingest", locate=emitted.locate, file=path, audit={"file": path})
 
     return plan
+
+
+def _leave_out_withdrawn(graphs: dict[str | None, NTriplesGraph | None], graph: str, file: str, settings: Settings,
+                         reader: Store, notices: list[str]) -> None:
+    """Take ``graph`` out of ``graphs`` when its source document was withdrawn by a curator (for ever: the file
+    is written no more), and say so in ``notices``."""
+    tombstone = withdrawn_sources(settings, reader).get(graph)
+    if tombstone is not None:
+        del graphs[graph]
+        notice = left_out(file, tombstone)
+        if notice not in notices:
+            notices.append(notice)
 
 
 def _ingest_records(path: Path, settings: Settings, store: Store | None, say: Progress) -> Ingested:
@@ -326,7 +345,7 @@ def withdraw_source(source: str, settings: Settings, reason: str, *, store: Stor
         if graph is None:
             tried = "; ".join(how for _g, how in candidates)
             raise InputError(f"no source document with this id or key in the store (tried {tried})", value=source)
-        return ChangeSet({graph: None}, action="withdraw-source", actor=actor,
+        return ChangeSet({graph: None}, action="withdraw-source", actor=actor, deliberate=True,
                          audit={"source": source, "reason": reason})
 
     written = write(settings, plan, store=store)

@@ -93,9 +93,12 @@ class ChangeSet:
     """One write.
 
     ``graphs``: the complete new content of each graph the write changes (None: remove the graph; an empty
-    graph: keep it, empty). ``retire``: tombstones a curator adds (withdraw, merge). ``redactions``: digests
-    (``sha256:…``) each source graph lists, added to the register. ``locate``: node IRI -> (file, record), so
-    that reports name the input. ``action``, ``actor`` and ``audit`` go into the audit line.
+    graph: keep it, empty). ``retire``: tombstones a curator adds (withdraw, merge). ``deliberate``: what the
+    write takes out of the store is retired by a curator (``withdraw-source``), for ever, like ``retire``: the
+    tombstones of the things nothing describes any more are deliberate, and a rebuild from data/ that writes the
+    graph again keeps them out; otherwise a vanished thing comes back when a graph describes it again.
+    ``redactions``: digests (``sha256:…``) each source graph lists, added to the register. ``locate``: node IRI ->
+    (file, record), so that reports name the input. ``action``, ``actor`` and ``audit`` go into the audit line.
     """
 
     graphs: dict[GraphKey, NTriplesGraph | None] = field(default_factory=dict)
@@ -106,6 +109,7 @@ class ChangeSet:
     locate: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     file: str | None = None
     audit: dict[str, Any] = field(default_factory=dict)
+    deliberate: bool = False
 
 
 @dataclass
@@ -284,7 +288,8 @@ def _prepare(settings: Settings, store: Store, changes: ChangeSet, say: Progress
                                file=changes.file)
 
     # 5. derived: tombstones of vanished and returned things, the aggregates, the register
-    vanished, restored = _vanished(base, graphs, old, overlay, tombstones, changes.audit.get("reason"), when)
+    vanished, restored = _vanished(base, graphs, old, overlay, tombstones, changes.audit.get("reason"), when,
+                                   deliberate=changes.deliberate)
     report.results.extend(_left_dangling(base, graphs, old, overlay))
     if not report.conforms:
         raise ValidationFailed(f"{len(report.violations)} violation(s): nothing was written", report=report,
@@ -504,10 +509,11 @@ def _gate(graph: NTriplesGraph, overlay: Overlay, where: Mapping[str, tuple[str,
 
 
 def _vanished(base: str, graphs: Mapping[GraphKey, NTriplesGraph | None], old: _Old, overlay: Overlay,
-              tombstones: Mapping[str, Tombstone], reason: str | None, when: str
+              tombstones: Mapping[str, Tombstone], reason: str | None, when: str, *, deliberate: bool = False
               ) -> tuple[dict[str, Tombstone], set[str]]:
-    """Tombstones for the things a changed public graph described and nothing describes after the write; and
-    the vanished things (not a curator's withdrawals) that a graph describes again."""
+    """Tombstones for the things a changed public graph described and nothing describes after the write (a
+    curator's, for ever, when the write is ``deliberate``; else they remember the graph they were last seen in);
+    and the vanished things (not a curator's withdrawals) that a graph describes again."""
     gone: dict[str, Tombstone] = {}
     for iri, graph in graphs.items():
         if iri is None or is_restricted(iri, base) or iri not in old.existing:
@@ -521,7 +527,7 @@ def _vanished(base: str, graphs: Mapping[GraphKey, NTriplesGraph | None], old: _
         still = overlay.present(candidates)
         words = reason or f"No longer in the current version of its graph <{iri}>."
         for thing in sorted(candidates - still):
-            gone[thing] = Tombstone(thing, WITHDRAWN, words, when, last_seen_in=iri)
+            gone[thing] = Tombstone(thing, WITHDRAWN, words, when, last_seen_in=None if deliberate else iri)
     vanished = [t.iri for t in tombstones.values() if not t.deliberate]
     restored = overlay.present(vanished) if vanished else set()
     return gone, restored

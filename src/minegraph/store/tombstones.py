@@ -7,9 +7,10 @@
     <{base}id/incident/GONE> mg:withdrawnReason "…"@en ; prov:invalidatedAtTime "…"^^xsd:dateTime .
     <{base}id/victim/LEFT> mg:withdrawnReason "No longer in …"@en ; mg:lastSeenIn <{base}graph/source/…> ; …
 
-Two kinds of withdrawal: a **curator's** (``minegraph withdraw``, a merge) is for ever — the write door takes
-the thing out of every graph written after it, rebuilds from data/ included (:mod:`minegraph.store.retire`);
-a thing that **vanished** from its graph (a row removed from a source table, a source withdrawn) carries
+Two kinds of withdrawal: a **curator's** (``minegraph withdraw``, ``withdraw-source``, a merge) is for ever —
+the write door takes the thing out of every graph written after it, rebuilds from data/ included
+(:mod:`minegraph.store.retire`), and a build leaves out a source file whose document was withdrawn; a thing that
+**vanished** from its graph (a row removed from a source table, a graph deleted through the Graph Store) carries
 ``mg:lastSeenIn`` and comes back, losing its tombstone, when a graph describes it again.
 
 Only the write door writes this graph; readers load it whole (one entry per retired thing) and keep it until
