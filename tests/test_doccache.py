@@ -119,7 +119,9 @@ def test_a_commit_repoints_before_the_readers_come_back_and_prunes_after(tmp_pat
     locks.point_documents()
     (locks.documents / "0" / "doc").mkdir(parents=True)
     with locks.writer(5), locks.readers_paused(5):
-        assert os.readlink(locks.documents / "current") == "0"  # the commit has not happened yet
+        # a commit is under way: what generation 0 cached is served no more (even if the writer dies here)
+        assert os.readlink(locks.documents / "current") == "1"
+        assert not (locks.documents / "1").exists()
     assert os.readlink(locks.documents / "current") == "1"
     assert not (locks.documents / "0").exists()  # generation 0 is gone at once, its files soon after
     _eventually(lambda: sorted(p.name for p in locks.documents.iterdir()) == ["current"])

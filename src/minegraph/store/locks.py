@@ -12,10 +12,10 @@ would remove).
   done; a reader that finds it held (a non-blocking test) closes its handle, releases its shared lock and
   waits until the writer is gone (so writers are not starved by a stream of queries).
 - ``write.lock``: writers take it exclusively for the whole write (read, check, commit): one at a time.
-- ``generation``: a number bumped before and after every commit; caches key on it. ``generation.lock`` makes each bump
-  one step: the number is replaced (a new file renamed over the old one), and the generation directories
-  (:mod:`minegraph.store.generations`, ``{store}.docs/``) are repointed at it before any reader can see the
-  new data.
+- ``generation``: a number bumped once per commit, before it (the readers out); caches key on it.
+  ``generation.lock`` makes each bump one step: the number is replaced (a new file renamed over the old one), and
+  the generation directories (:mod:`minegraph.store.generations`, ``{store}.docs/``) are repointed at it before
+  any reader can see the new data.
 """
 
 from __future__ import annotations
@@ -97,9 +97,10 @@ class StoreLocks:
     def readers_paused(self, timeout: float) -> Iterator[None]:
         """Hold the store exclusively: every read-only handle is closed for the duration of the block.
 
-        The generation is bumped as the block begins and again as it ends, while the readers are still out: no
-        one reads the new data under the old number, even when the writer is killed between its commit and the
-        end of the block (what was cached under the old number is never served again)."""
+        The generation is bumped as the block begins, while the readers are out and before anything is
+        committed: no one reads the new data under the old number, even when the writer is killed between its
+        commit and the end of the block (what was cached under the old number is never served again), and nothing
+        is cached under the new number until the readers come back to the new data."""
         intent = os.open(self.intent, os.O_RDWR)
         try:
             _lock(intent, timeout, "another write is still running")
@@ -107,10 +108,7 @@ class StoreLocks:
             try:
                 _lock(fd, timeout, "queries still running kept the store busy")
                 self.bump()
-                try:
-                    yield
-                finally:
-                    self.bump()
+                yield
             finally:
                 os.close(fd)
         finally:
