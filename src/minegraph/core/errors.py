@@ -80,14 +80,6 @@ class ValidationFailed(InputError):
         self.report = report
 
 
-class NotFound(MinegraphError):
-    status = 404
-
-
-class Gone(MinegraphError):
-    status = 410
-
-
 class StoreError(MinegraphError):
     status = 503
 

@@ -76,10 +76,6 @@ class Ingested:
         """Triples of the file that are not in the graph: they described things withdrawn or merged earlier."""
         return max(len(self.graph) - self.triples, 0)
 
-    @property
-    def bad_rows(self) -> int:
-        return len({e.row for e in self.rejected})
-
 
 #: the record id of a table's one statement: "the rows of this table" (a record file may have a statement of this id)
 ROWS_STATEMENT = "rows"

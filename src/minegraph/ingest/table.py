@@ -70,15 +70,6 @@ class Table:
     rows: list[tuple[int, list[str]]] = field(default_factory=list)
     tags: list[HxlTag | None] = field(default_factory=list)
 
-    @property
-    def is_hxl(self) -> bool:
-        return any(tag is not None for tag in self.tags)
-
-    def column_index(self, name: str) -> int | None:
-        try:
-            return self.columns.index(name)
-        except ValueError:
-            return None
 
     def tag_indices(self, pattern: str) -> list[int]:
         """Indices of the columns whose hashtag matches ``pattern`` (e.g. ``#affected+killed``)."""

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
-from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse, serialize
+from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
 from rdflib import Graph, URIRef
 from rdflib import Literal as RdfLiteral
 
@@ -243,12 +243,6 @@ def to_rdflib(triples: Iterable[Triple]) -> Graph:
     for prefix, namespace in used_prefixes(graph).items():
         graph.bind(prefix, namespace)
     return graph
-
-
-def from_rdflib(graph: Graph) -> list[Triple]:
-    """pyoxigraph triples of an rdflib graph, sorted."""
-    data = graph.serialize(format="nt", encoding="utf-8")
-    return sorted(parse(data, format=RdfFormat.N_TRIPLES), key=_sort_key)
 
 
 def used_prefixes(triples: Iterable[Any]) -> dict[str, str]:

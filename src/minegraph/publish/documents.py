@@ -16,7 +16,7 @@ from typing import Any
 from pyoxigraph import Literal, NamedNode, Triple
 from rdflib import Graph
 
-from minegraph.core.formats import HTML, Format
+from minegraph.core.formats import Format
 from minegraph.core.vocab import KINDS, MG, MGC, check_key, graph_iri, normalise_base
 from minegraph.publish.describe import dataset_query, describe_triples, serialize_triples, sparql_iri, to_rdflib
 from minegraph.publish.exports import DATA_LICENCE, dataset_iri
@@ -156,10 +156,6 @@ def all_targets(store: Any, base: str) -> Iterator[Target]:
         target = concept_target(scheme, code or None)
         if target and target.kind != "schemes":
             yield target
-
-
-def is_html(fmt: Format) -> bool:
-    return fmt is HTML or fmt.extension == "html"
 
 
 def key_problem(key: str) -> str | None:

@@ -38,8 +38,6 @@ from minegraph.core.settings import Settings
 from minegraph.core.vocab import normalise_base
 from minegraph.store.registry import Registry, releases_dir, things
 
-RELEASE_RE = r"[1-9][0-9]{0,8}"
-
 
 @dataclass(frozen=True)
 class ReleaseInfo:

@@ -77,9 +77,6 @@ class Retired:
         rewritten = f"{subject} {predicate} {obj} .\n"
         return line if rewritten == line else rewritten
 
-    def mentions(self, line: str) -> bool:
-        """Whether ``line`` is about, or points at, a retired thing."""
-        return self.line(line) != line
 
 
 def without_retired(graph: NTriplesGraph, retired: Retired) -> NTriplesGraph:
