@@ -153,3 +153,17 @@ def test_a_withdrawal_is_gone_through_nginx_at_once(stack: Stack) -> None:
         assert b"recorded twice" in reply.body
     assert not (stack.files() / f"doc/incident/{WITHDRAWN}.ttl").exists()
     assert get(stack.nginx, f"/doc/incident/{INCIDENT}.ttl").status == 200  # the others render again
+
+
+@pytest.mark.parametrize("extension", ["ttl", "html"])
+def test_nginx_sends_the_security_headers_of_the_app(stack: Stack, extension: str) -> None:
+    """Issue 14: a document nginx serves itself has the app's Content-Security-Policy (HTML only), nosniff and
+    referrer policy."""
+    path = f"/doc/incident/{INCIDENT}.{extension}"
+    get(stack.nginx, path)  # (re)rendered by the app if a withdrawal test repointed the cache before
+    front, app = get(stack.nginx, path), get(stack.app, path)
+    assert NGINX_ETAG.match(front.headers["etag"])
+    for name in ("content-security-policy", "x-content-type-options", "referrer-policy"):
+        assert front.headers.get(name) == app.headers.get(name), name
+    assert front.headers["x-content-type-options"] == "nosniff"
+    assert ("frame-ancestors 'none'" in front.headers.get("content-security-policy", "")) == (extension == "html")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
@@ -114,8 +116,8 @@ RESULT_FORMATS = {"csv": QueryResultsFormat.CSV, "tsv": QueryResultsFormat.TSV, 
 def query(query: str | None, store: Path | None, output: str, **remote: str | None) -> None:
     """Run a SPARQL query against the store.
 
-    QUERY is the query text, a path to a .rq file, or - (or nothing) to read it from stdin. The default
-    graph is the union of all graphs.
+    QUERY is the query text, a path to a .rq file (one word, without spaces or braces, is a file name), or -
+    (or nothing) to read it from stdin. The default graph is the union of all graphs.
 
     \b
     Example:
@@ -132,9 +134,10 @@ def query(query: str | None, store: Path | None, output: str, **remote: str | No
 
         result = open_configured(settings, read_only=True).query(sparql_prefixes() + text)
     except SyntaxError as error:
-        click.echo(f"error: the query does not parse: {error}", err=True)
-        sys.exit(1)
+        _does_not_parse(error, text)
     except MinegraphError as error:
+        if isinstance(error.__cause__, SyntaxError):  # the embedded store's QueryError
+            _does_not_parse(error.__cause__, text)
         fail(error)
         return
     if isinstance(result, QueryBoolean):
@@ -152,17 +155,47 @@ def query(query: str | None, store: Path | None, output: str, **remote: str | No
         click.echo((serialize(result, format=RdfFormat.TURTLE, prefixes=PREFIXES) or b"").decode("utf-8"))
 
 
+def _does_not_parse(error: SyntaxError, text: str) -> NoReturn:
+    """Say why the query does not parse, in plain words (its line numbers are those of ``text``), and exit 1."""
+    from minegraph.core.sparql_errors import explain
+    from minegraph.core.vocab import PREFIXES, sparql_prefixes
+
+    words = explain(error, text, predeclared=PREFIXES, line_offset=sparql_prefixes().count("\n"))
+    click.echo(f"error: the query does not parse: {words}", err=True)
+    sys.exit(1)
+
+
 def _query_text(query: str | None) -> str:
+    """The text of the QUERY argument: stdin, a file, or the argument itself.
+
+    A query has white space or a ``{``; a word without either is a file name, so a mistyped one is said to be
+    missing rather than parsed as a query. A query is never looked up as a file (a long one is not a valid
+    file name).
+    """
     if query is None or query == "-":
         if sys.stdin.isatty():
             raise click.UsageError("give a query, a .rq file, or pipe one on stdin")
         return sys.stdin.read()
-    if query.endswith((".rq", ".sparql")) or (len(query) < 4096 and Path(query).is_file()):
-        try:
-            return Path(query).read_text(encoding="utf-8")
-        except OSError as error:
-            raise click.BadParameter(f"cannot read {query}: {error.strerror}") from error
-    return query
+    if not _is_file_name(query):
+        return query
+    try:
+        return Path(query).read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError) as error:
+        raise click.BadParameter(f"no such file: {query} (give a query text or the path of a .rq file)",
+                                 param_hint="QUERY") from error
+    except (OSError, UnicodeDecodeError) as error:
+        if isinstance(error, OSError) and error.errno == errno.ENAMETOOLONG:
+            raise click.BadParameter(f"no such file: {query[:60]}… (give a query text or the path of a .rq file)",
+                                     param_hint="QUERY") from error
+        reason = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
+        raise click.BadParameter(f"cannot read {query}: {reason}", param_hint="QUERY") from error
+
+
+def _is_file_name(query: str) -> bool:
+    """Whether the QUERY argument names a file: a .rq or .sparql name, or one word without ``{``."""
+    if "\n" not in query and query.endswith((".rq", ".sparql")):
+        return True
+    return not any(char.isspace() for char in query) and "{" not in query
 
 
 MAX_CELL = 60

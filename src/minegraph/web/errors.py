@@ -1,7 +1,7 @@
 """One error handler: every error answers with its status and words for a user, in one shape.
 
 Machines get ``text/plain`` (or JSON when they prefer it: ``{"status", "error", "message", "report"}``);
-browsers get a small page. CORS headers go on every response.
+browsers get a small page. The headers every answer carries (CORS, security) are :mod:`minegraph.web.headers`.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from werkzeug.exceptions import HTTPException
 
 from minegraph.core.errors import MinegraphError, ValidationFailed
 from minegraph.core.formats import HTML, negotiate
+from minegraph.web import headers
 from minegraph.web.workers import QueryTimeout
 
 PLAIN = "text/plain; charset=utf-8"
 JSON_TYPES = ("application/json",)
-EXPOSED = "X-Minegraph-Truncated, X-Minegraph-Row-Limit, X-Minegraph-Rows, Location, Retry-After"
 #: Seconds a client should wait before trying again after a 503 (the store is down, slow or busy).
 RETRY_AFTER = 5
 
@@ -67,7 +67,7 @@ def _handle_minegraph(error: MinegraphError) -> Response:
         from minegraph.web.state import state
 
         state().metrics.timeouts.inc()
-    if error.status == 503:
+    if error.status in (429, 503):
         response.headers["Retry-After"] = str(RETRY_AFTER)
     return response
 
@@ -79,16 +79,6 @@ def _handle_http(error: HTTPException) -> Response:
     response = error_response(status, message, title=error.name)
     if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
-    return response
-
-
-def _cors(response: Response) -> Response:
-    response.headers.setdefault("Access-Control-Allow-Origin", "*")
-    response.headers.setdefault("Access-Control-Expose-Headers", EXPOSED)
-    if request.method == "OPTIONS":
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, DELETE, HEAD, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Accept, Authorization, Content-Type"
-        response.headers["Access-Control-Max-Age"] = "86400"
     return response
 
 
@@ -110,5 +100,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(MinegraphError, _handle_minegraph)
     app.register_error_handler(HTTPException, _handle_http)
     app.before_request(_start_timer)
-    app.after_request(_cors)
+    headers.init_app(app)  # every answer, errors included, gets them
     app.after_request(_record)

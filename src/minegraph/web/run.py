@@ -8,6 +8,7 @@ from typing import Any
 from pyoxigraph import DefaultGraph, NamedNode, QueryBoolean, QuerySolutions, Store, serialize
 
 from minegraph.core.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_extension
+from minegraph.core.sparql_errors import explain
 from minegraph.store.view import (
     GRAPHS_QUERY,
     PENDING,
@@ -105,7 +106,7 @@ def run_query(store: Store, job: dict[str, Any], max_rows: int, snapshot: Snapsh
     try:
         result = store.query(job["sparql"], **options)
     except SyntaxError as error:
-        return Answer(400, body=f"the query does not parse: {error}".encode())
+        return Answer(400, body=f"the query does not parse: {explain(error, job['sparql'])}".encode())
     return answer_for(result, job, max_rows)
 
 

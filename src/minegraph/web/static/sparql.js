@@ -2,6 +2,34 @@
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("sparql-config").textContent);
+  /* An error answer in words: the endpoint's message, line breaks kept. YASR hands over either the status and
+     the plain-text body, or (for a JSON error body, which its Accept header asks for) only the body. */
+  function errorBody(error) {
+    try {
+      var body = JSON.parse(error.text);
+      return body && typeof body.message === "string" ? body : null;
+    } catch (notJson) {
+      return null;
+    }
+  }
+  function showError(error) {
+    var body = error && error.text ? errorBody(error) : null;
+    if (!body && !(error && error.status && error.text)) { return undefined; }  /* YASR's own message */
+    var status = body ? body.status : error.status;
+    var box = document.createElement("div");
+    box.className = "query-error";
+    box.setAttribute("role", "alert");
+    var title = document.createElement("p");
+    title.className = "query-error-title";
+    title.textContent = status ? "Error " + status : "Error";
+    var text = document.createElement("pre");
+    text.className = "query-error-message";
+    text.textContent = body ? body.message + (body.report ? "\n\n" + body.report : "") : error.text;
+    box.appendChild(title);
+    box.appendChild(text);
+    return box;
+  }
+  Yasgui.Yasr.defaults.errorRenderers = [showError];
   var yasgui = new Yasgui(document.getElementById("yasgui"), {
     requestConfig: { endpoint: config.endpoint, method: "POST" },
     copyEndpointOnNewTab: false,
