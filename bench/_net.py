@@ -30,11 +30,19 @@ def wait_for(port: int, path: str, seconds: float = 120) -> None:
     raise RuntimeError(f"nothing answered on port {port}")
 
 
+def connect(port: int, index: int) -> http.client.HTTPConnection:
+    """A connection of client number ``index`` from its own loopback address (127.0.0.2, 127.0.0.3…): the
+    benchmark's clients are different users, as minegraph's fair sharing of query workers sees them
+    (src/minegraph/web/lanes.py), not one user with many connections."""
+    return http.client.HTTPConnection("127.0.0.1", port, timeout=120,
+                                      source_address=(f"127.0.{index // 250}.{index % 250 + 2}", 0))
+
+
 def client(port: int, paths: Sequence[str], accept: str, seconds: float,
-           results: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+           results: multiprocessing.Queue, index: int = 0) -> None:  # type: ignore[type-arg]
     """One client: ``paths`` in turn (from the start again at the end), back to back on one keep-alive
     connection; puts its latencies and its errors (anything but 200)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn = connect(port, index)
     latencies, errors, i = [], 0, 0
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -50,7 +58,7 @@ def client(port: int, paths: Sequence[str], accept: str, seconds: float,
         except (OSError, http.client.HTTPException):
             errors += 1
             conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            conn = connect(port, index)
             continue
         latencies.append(time.perf_counter() - started)
     results.put((latencies, errors))
@@ -60,8 +68,8 @@ def measure(port: int, paths: Sequence[Sequence[str]], accept: str, seconds: flo
     """Throughput and p50/p99 latency (ms) of ``len(paths)`` client processes, each requesting its own list of
     paths for ``seconds``. Processes, not threads: the generator must not be held back by one interpreter."""
     results: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
-    workers = [multiprocessing.Process(target=client, args=(port, mine, accept, seconds, results))
-               for mine in paths]
+    workers = [multiprocessing.Process(target=client, args=(port, mine, accept, seconds, results, index))
+               for index, mine in enumerate(paths)]
     for worker in workers:
         worker.start()
     latencies: list[float] = []

@@ -162,7 +162,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/out"))
     parser.add_argument("--web-workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--query-workers", type=int, default=2)
+    parser.add_argument("--query-workers", type=int, default=3,
+                        help="query processes per web worker (3: minegraph's default on 2 cores)")
     parser.add_argument("--servers", default="minegraph,oxigraph",
                         help="comma-separated: minegraph, oxigraph, rdflib-endpoint (needs `pip install "
                              "rdflib-endpoint uvicorn`; slow: use it with fewer incidents)")

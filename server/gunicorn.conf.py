@@ -2,9 +2,9 @@
 
 The same settings as ``minegraph serve`` (minegraph.cli.serve.gunicorn_options). Each gunicorn worker starts
 its own pool of query processes (MINEGRAPH_QUERY_WORKERS, default: the CPUs shared among the gunicorn
-workers, at least 2), so two gunicorn workers with threads (MINEGRAPH_WEB_WORKERS, default 2) are enough: the
-query processes do the heavy work, and two answer light queries 1.7-1.8x faster than one at 8 clients on 2
-cores (docs/benchmarks.md).
+workers, at least 3: minegraph.web.lanes), so two gunicorn workers with threads (MINEGRAPH_WEB_WORKERS, default
+2) are enough: the query processes do the heavy work, and two answer light queries 1.7-1.8x faster than one at 8
+clients on 2 cores (docs/benchmarks.md).
 /metrics adds up the counts of every worker (prometheus_client's multiprocess mode, in
 PROMETHEUS_MULTIPROC_DIR: a new directory per start unless set); the rate limit's buckets are shared through
 ``{store}.locks/ratelimit.sqlite``.
@@ -13,6 +13,8 @@ Do not set ``preload_app``: the app must be created after the fork.
 
 import os
 
+from minegraph.core.settings import default_query_workers
+from minegraph.web.limits import GUNICORN_LIMITS
 from minegraph.web.metrics import multiprocess_directory, worker_exited
 
 multiprocess_directory()
@@ -24,13 +26,16 @@ def child_exit(server, worker):  # type: ignore[no-untyped-def]
 
 bind = os.environ.get("MINEGRAPH_BIND", "127.0.0.1:8080")
 workers = int(os.environ.get("MINEGRAPH_WEB_WORKERS", "2"))
-os.environ.setdefault("MINEGRAPH_QUERY_WORKERS", str(max(2, (os.cpu_count() or 2) // workers)))
+os.environ.setdefault("MINEGRAPH_QUERY_WORKERS", str(default_query_workers(workers)))
 worker_class = "gthread"
 threads = int(os.environ.get("MINEGRAPH_THREADS", "8"))
 timeout = int(float(os.environ.get("MINEGRAPH_QUERY_TIMEOUT", "30"))) + 30
 graceful_timeout = 10
 keepalive = 5
-limit_request_line = 0  # long GET queries (rdflib's SPARQLStore); the app caps request sizes itself
+# the request line and the headers are bounded (minegraph.web.limits): a longer SPARQL query is sent with POST
+limit_request_line = GUNICORN_LIMITS["limit_request_line"]
+limit_request_fields = GUNICORN_LIMITS["limit_request_fields"]
+limit_request_field_size = GUNICORN_LIMITS["limit_request_field_size"]
 preload_app = False
 accesslog = "-"
 errorlog = "-"

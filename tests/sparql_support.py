@@ -46,9 +46,11 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict[str, str] | None = None, timeout: float = 30) -> Reply:
-        """One request with exactly the given headers (http.client adds only Host and Content-Length)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+                headers: dict[str, str] | None = None, timeout: float = 30, source: str | None = None) -> Reply:
+        """One request with exactly the given headers (http.client adds only Host and Content-Length); ``source``:
+        the loopback address to send it from (127.0.0.2…), to be another client than the tests' 127.0.0.1."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout,
+                                          source_address=(source, 0) if source else None)
         try:
             conn.putrequest(method, path, skip_accept_encoding=True)
             for name, value in (headers or {}).items():
@@ -85,7 +87,7 @@ def start_server(workdir: Path, *, args: tuple[str, ...] = (), env: dict[str, st
     environ.update({"MINEGRAPH_WRITE_TOKEN": TOKEN, **(env or {})})
     # one web worker: fewer processes per test server (tests/test_production_server.py runs two)
     command = [sys.executable, "-m", "minegraph", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--store", str(store), "--workers", "1", "--query-workers", "2", *args]
+               "--store", str(store), "--workers", "1", "--query-workers", "3", *args]
     if not build:
         command.append("--no-build")
     with log.open("wb") as out:

@@ -112,3 +112,13 @@ def test_metrics_add_up_every_worker(production: tuple[int, subprocess.Popen[byt
     for _ in range(20):  # a new connection each: the two workers share them
         assert _get(port, f"/sparql?query={quote('ASK {}')}")[0] == 200
     assert [_sparql_requests(port) for _ in range(6)] == [before + 20] * 6
+
+
+def test_a_long_url_is_refused_by_the_server_not_echoed(production: tuple[int, subprocess.Popen[bytes]]) -> None:
+    """The shipped configuration bounds the request line (minegraph.web.limits.GUNICORN_LIMITS): a 100 KB URL to
+    /id/ is a short 4xx, where it was once a 303 echoing it whole."""
+    port, _process = production
+    status, body = _get(port, "/id/incident/" + "x" * 100_000)
+    assert status in (400, 414)
+    assert len(body) < 2000
+    assert _get(port, "/sparql?query=" + quote("ASK {}") + "&x=" + "y" * 7000)[0] == 200

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from minegraph.cli.remote import remote_options, remote_settings
-from minegraph.core.settings import SETTINGS, Settings, env_name, load_settings
+from minegraph.core.settings import SETTINGS, Settings, default_query_workers, env_name, load_settings
 
 
 def ensure_store(settings: Settings, echo: Any = click.echo, build_empty: bool = True) -> None:
@@ -57,6 +57,8 @@ def _ensure_store_main(build: bool) -> None:
 
 def gunicorn_options(host: str, port: int, workers: int, threads: int, timeout: float) -> dict[str, Any]:
     """The gunicorn settings ``serve`` uses (server/gunicorn.conf.py holds the same for deployments)."""
+    from minegraph.web.limits import GUNICORN_LIMITS
+
     return {
         "bind": f"{host}:{port}",
         "workers": workers,
@@ -65,7 +67,7 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int, timeout: 
         "timeout": int(timeout) + 30,
         "graceful_timeout": 10,
         "keepalive": 5,
-        "limit_request_line": 0,  # long GET queries (rdflib's SPARQLStore); the app caps the size itself
+        **GUNICORN_LIMITS,  # the request line and the headers: a longer SPARQL query is sent with POST
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "warning",
@@ -77,12 +79,6 @@ def _child_exit(_server: Any, worker: Any) -> None:
     from minegraph.web.metrics import worker_exited
 
     worker_exited(worker.pid)
-
-
-def query_workers_per(web_workers: int) -> int:
-    """Query processes per web worker by default: the CPUs shared among the web workers, at least 2 (so that
-    one long query never holds up the light ones sent to the same web worker)."""
-    return max(2, (os.cpu_count() or 2) // max(1, web_workers))
 
 
 def run_gunicorn(settings: Settings, options: dict[str, Any]) -> None:
@@ -112,7 +108,7 @@ def run_gunicorn(settings: Settings, options: dict[str, Any]) -> None:
 @click.option("--threads", default=8, show_default=True, type=int, help="Threads per gunicorn worker.")
 @click.option("--query-workers", type=int,
               help="Query processes per web worker (MINEGRAPH_QUERY_WORKERS; default: the CPUs shared among the "
-                   "web workers, at least 2).")
+                   "web workers, at least 3: one a client may hold, one for the other clients, one for the pages).")
 @click.option("--no-build", is_flag=True, help="Do not build the store when it is empty.")
 @remote_options
 def serve(host: str, port: int, store: Path | None, data_dir: Path | None, query_timeout: float | None,
@@ -126,7 +122,7 @@ def serve(host: str, port: int, store: Path | None, data_dir: Path | None, query
                              **remote_settings(remote))
     if query_workers:
         os.environ["MINEGRAPH_QUERY_WORKERS"] = str(query_workers)
-    os.environ.setdefault("MINEGRAPH_QUERY_WORKERS", str(query_workers_per(workers)))
+    os.environ.setdefault("MINEGRAPH_QUERY_WORKERS", str(default_query_workers(workers)))
     ensure_store_in_child(settings, build=not no_build)
     from minegraph.web.metrics import multiprocess_directory
 

@@ -66,6 +66,17 @@ class Settings:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
 
+#: the fewest query worker processes a web process has by default: one a client may hold, one for the other
+#: clients, one kept for the pages (:mod:`minegraph.web.lanes`)
+MIN_QUERY_WORKERS = 3
+
+
+def default_query_workers(web_workers: int = 1) -> int:
+    """Query worker processes per web process when ``MINEGRAPH_QUERY_WORKERS`` is not set: the CPUs shared among
+    the ``web_workers`` web processes, at least :data:`MIN_QUERY_WORKERS`."""
+    return max(MIN_QUERY_WORKERS, (os.cpu_count() or 2) // max(1, web_workers))
+
+
 def env_name(name: str) -> str:
     return f"MINEGRAPH_{name.upper()}"
 

@@ -1,7 +1,10 @@
-"""What a SPARQL text asks for, read before it runs: the keywords that reach out of the store, and its dataset.
+"""What a SPARQL text asks for, read before it runs: the keywords that reach out of the store, its dataset, and
+how deep and how long its patterns and expressions are.
 
-A tokenizer skips strings, IRIs and comments, so that ``"SERVICE"`` in a literal, ``<http://…/service>`` or
-``ex:load`` are not mistaken for keywords.
+A tokenizer skips strings, IRIs, comments, variables, numbers, language tags and blank node labels, so that
+``"SERVICE"`` in a literal, ``<http://…/service>`` or ``ex:load`` are not mistaken for keywords. It reads any text
+in time linear in its length: an unterminated string ends at the end of its line (or, for a long string, of the
+text), and no token is retried from inside another (a 40 KB query of ``"\\"\\"…`` once took a minute).
 
 >>> outbound("SELECT * WHERE { SERVICE <http://127.0.0.1:7878/query> { ?s ?p ?o } }")
 ['SERVICE']
@@ -15,28 +18,95 @@ A tokenizer skips strings, IRIs and comments, so that ``"SERVICE"`` in a literal
 (['http://ex/a'], [])
 >>> dataset("SELECT * WHERE { ?s ?p ?o }")
 (None, None)
+>>> nesting('SELECT * WHERE { { FILTER((?x > 1) && "((((" != ?y) } }  # ((((')
+4
+>>> operators("SELECT * WHERE { ?s <http://ex/a-b>/ex:c-d ?o FILTER(?o > -1 || ?o = 2) } # + + +")
+8
 """
 
 from __future__ import annotations
 
 import re
 
+from minegraph.core.errors import QueryError
+
 _TOKEN = re.compile(
-    r"""(?P<skip>'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|\#[^\n]*)
-      |<(?P<iri>[^<>"{}|^`\\\s]*)>
-      |(?P<open>\{)|(?P<close>\})
-      |(?P<pname>(?<![\w?$])(?:[A-Za-z][\w.-]*)?:[\w.%-]*)
-      |(?P<word>(?<![\w:?$-])[A-Za-z]+(?![\w:-]))""",
+    r"""(?P<skip>'''.*?(?:'''|\Z)|\"\"\".*?(?:\"\"\"|\Z)|'(?:[^'\\\n]|\\.)*+'?|"(?:[^"\\\n]|\\.)*+"?|\#[^\n]*+
+              |[?$]\w*+|_:[\w.-]*+|@[A-Za-z]++(?:-[A-Za-z0-9]++)*+|\^\^|\d++(?:\.\d*+)?(?:[eE][+-]?\d++)?)
+      |<(?P<iri>[^<>"{}|^`\\\s]*+)>
+      |(?P<open>\{)|(?P<close>\})|(?P<nest>[(\[])|(?P<unnest>[)\]])
+      |(?P<name>[A-Za-z][\w.:%-]*+)
+      |(?P<op>\|\||&&|!=|<=|>=|[!|/^+*=<>-])""",
     re.DOTALL | re.VERBOSE,
 )
 #: Keywords that make the engine fetch a URL: SERVICE (queries and updates), LOAD (updates).
 OUTBOUND = ("SERVICE", "LOAD")
+#: The deepest nesting of ``{``, ``(`` and ``[`` a query or an update may have. pyoxigraph parses and evaluates
+#: nested patterns recursively: 5,000 nested groups crash the process that parses them.
+MAX_NESTING = 64
+#: The most operators a query or an update may have: groups, UNION, OPTIONAL, MINUS, FILTER, BIND, and the
+#: operators of expressions and property paths. Each makes the algebra one level deeper: a flat chain of 8,000
+#: ``+ 1`` or ``OPTIONAL {…}`` crashes pyoxigraph too.
+MAX_OPERATORS = 2_000
+_CHAINING = ("UNION", "OPTIONAL", "MINUS", "FILTER", "BIND", "GRAPH", "SERVICE", "VALUES", "IN")
+
+
+def _names(run: str) -> tuple[str | None, list[str]]:
+    """A run of name characters as (prefixed name or None, the words a parser could read as keywords in it).
+
+    A scannerless parser reads ``1SERVICE`` as ``1 SERVICE`` and ``SERVICE:q`` as ``SERVICE :q``: every word
+    outside a prefixed name's local part counts, whatever touches it."""
+    if ":" in run:
+        prefix, _, _local = run.partition(":")
+        return run.rstrip("."), re.findall(r"[A-Za-z]+", prefix)
+    return None, re.findall(r"[A-Za-z]+", run)
 
 
 def outbound(text: str) -> list[str]:
-    """The keywords of ``text`` that would make the engine fetch something from the network, in order."""
-    return [word for match in _TOKEN.finditer(text)
-            if (word := (match.group("word") or "").upper()) in OUTBOUND]
+    """The keywords of ``text`` that would make the engine fetch something from the network, in order.
+
+    Conservative: a word that holds SERVICE or LOAD (``trueSERVICE``) counts, as does a prefix (``SERVICE:q``)."""
+    found = []
+    for match in _TOKEN.finditer(text):
+        for word in _names(match.group("name") or "")[1]:
+            found += [keyword for keyword in OUTBOUND if keyword in word.upper()]
+    return found
+
+
+def nesting(text: str) -> int:
+    """The deepest nesting of groups, brackets and parentheses in ``text``, outside strings, IRIs and comments."""
+    depth = deepest = 0
+    for match in _TOKEN.finditer(text):
+        if match.group("open") or match.group("nest"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif match.group("close") or match.group("unnest"):
+            depth = max(0, depth - 1)
+    return deepest
+
+
+def operators(text: str) -> int:
+    """How many groups, pattern keywords and expression or path operators ``text`` has."""
+    count = 0
+    for match in _TOKEN.finditer(text):
+        if match.group("open") or match.group("op"):
+            count += 1
+        elif match.group("name"):
+            count += sum(word.upper() in _CHAINING for word in _names(match.group("name"))[1])
+    return count
+
+
+def refuse_unbounded(text: str, what: str = "query") -> None:
+    """Refuse (:class:`QueryError`, 400) a query or an update nested deeper than :data:`MAX_NESTING` or with
+    more than :data:`MAX_OPERATORS` operators, before any parser sees it: the engine would crash, not refuse."""
+    deepest = nesting(text)
+    if deepest > MAX_NESTING:
+        raise QueryError(f"the {what} nests groups, brackets or parentheses {deepest} deep; at most {MAX_NESTING} "
+                         "are allowed")
+    count = operators(text)
+    if count > MAX_OPERATORS:
+        raise QueryError(f"the {what} has {count} operators (groups, UNION, OPTIONAL, FILTER, expression and path "
+                         f"operators); at most {MAX_OPERATORS} are allowed")
 
 
 def dataset(text: str) -> tuple[list[str] | None, list[str] | None]:
@@ -51,8 +121,9 @@ def dataset(text: str) -> tuple[list[str] | None, list[str] | None]:
     for match in _TOKEN.finditer(text):
         if match.group("open"):
             break  # the dataset clause comes before the query pattern
-        word = (match.group("word") or "").upper()
-        pname, iri = match.group("pname"), match.group("iri")
+        pname, words = _names(match.group("name") or "")
+        word = words[0].upper() if words and pname is None and len(words) == 1 else ""
+        iri = match.group("iri")
         if declaring is not None and iri is not None:
             prefixes[declaring] = iri
             declaring = None

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, parse
 
+from minegraph.core.bounds import refuse_unbounded_rdf
 from minegraph.core.errors import InputError, UnreadableInput
 from minegraph.core.ntriples import NTriplesGraph
 from minegraph.core.schema import check
@@ -64,6 +65,10 @@ def read_rdf(path: str, data: bytes) -> tuple[NTriplesGraph, list[str]]:
     if fmt is None:
         raise UnreadableInput(f"has no known RDF extension ({', '.join(RDF_EXTENSIONS)})", file=path)
     text = decode(data, path)  # a clear message for a wrong encoding
+    try:
+        refuse_unbounded_rdf(data, fmt, "it")
+    except InputError as error:
+        raise UnreadableInput(error.message, file=path) from error
     graph, names = NTriplesGraph(), set()
     try:
         for quad in parse(data, format=fmt):

@@ -104,8 +104,8 @@ class Archive:
 
     def file(self, name: str) -> Path | None:
         """A file of the release (dumps, VoID, DCAT, checksums, manifest); never the documents database."""
-        if name in ("", "documents.sqlite") or "/" in name or name.startswith("."):
-            return None
+        if name in ("", "documents.sqlite") or "/" in name or name.startswith(".") or len(name.encode()) > 255:
+            return None  # longer than any file name may be: asking the file system would raise
         path = self.path / name
         return path if path.is_file() else None
 

@@ -23,7 +23,7 @@ from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Triple
 from pyoxigraph import Store as OxStore
 
 from minegraph.core.errors import QueryError, StoreError
-from minegraph.core.sparql import outbound
+from minegraph.core.sparql import outbound, refuse_unbounded
 from minegraph.store import QueryResult
 from minegraph.store.view import PENDING, PENDING_GRAPH, STAGING_PREFIX
 
@@ -86,6 +86,7 @@ class EmbeddedStore:
         named_graphs: Iterable[str] | None = None,
         base_iri: str | None = None,
     ) -> QueryResult:
+        refuse_unbounded(sparql)
         refuse_outbound(sparql)
         options: dict[str, object] = {"base_iri": base_iri}
         if default_graphs is None and self._has_private_graphs():

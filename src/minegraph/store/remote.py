@@ -46,6 +46,7 @@ from SPARQLWrapper import POST, POSTDIRECTLY, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException, Unauthorized
 
 from minegraph.core.errors import QueryError, StoreError
+from minegraph.core.sparql import refuse_unbounded
 from minegraph.store import QueryResult
 from minegraph.store.dialects import construct_as_select, page_of_select, split_prologue
 from minegraph.store.embedded import refuse_outbound
@@ -93,6 +94,7 @@ class RemoteStore:
               named_graphs: Iterable[str] | None = None, base_iri: str | None = None,
               timeout: float | None = None) -> QueryResult:
         """Run a query; the default graph is the union of the data graphs unless ``default_graphs`` is given."""
+        refuse_unbounded(sparql)
         refuse_outbound(sparql)
         if self.dialect is None:
             self._probe()

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask
 
-from minegraph.core.settings import Settings, load_settings
+from minegraph.core.settings import Settings, default_query_workers, load_settings
 from minegraph.web.state import WebState
 
 #: Modules with an ``init_app(app)``, in the order they are wired in.
@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
     app = Flask(__name__)
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
-        QUERY_WORKERS=int(os.environ.get("MINEGRAPH_QUERY_WORKERS", 0)) or max(2, os.cpu_count() or 2),
+        QUERY_WORKERS=int(os.environ.get("MINEGRAPH_QUERY_WORKERS", 0)) or default_query_workers(),
         JSON_SORT_KEYS=False,
     )
     if test_config:

@@ -12,15 +12,17 @@ import uuid
 from typing import Any
 
 from flask import Blueprint, Flask, Response, request
-from pyoxigraph import DefaultGraph, NamedNode, Quad, parse
+from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad, Triple, parse
 from pyoxigraph import Store as OxStore
 from werkzeug.datastructures import FileStorage
 
+from minegraph.core.bounds import refuse_unbounded_rdf
 from minegraph.core.errors import InputError
 from minegraph.core.formats import RDF_FORMATS, Format, negotiate
 from minegraph.core.vocab import graph_iri
-from minegraph.web.protocol import ProtocolError, media_type_of
+from minegraph.web.protocol import ProtocolError, absolute_iri, media_type_of
 from minegraph.web.public import is_public_graph
+from minegraph.web.ratelimit import requesting_client
 from minegraph.web.state import state
 from minegraph.web.writes import apply_write, check_token
 
@@ -37,7 +39,7 @@ def _target(required: bool) -> GraphName | None:
     if graphs:
         if not graphs[0]:
             raise ProtocolError("`graph` is empty: give the IRI of a graph")
-        return NamedNode(graphs[0])
+        return NamedNode(absolute_iri(graphs[0], "graph"))
     if "default" in request.args:
         return DefaultGraph()
     if required:
@@ -62,11 +64,24 @@ def _rdf_format(content_type: str | None, filename: str | None = None) -> Format
 
 
 def _triples(data: bytes, fmt: Format, base: str | None) -> list[Any]:
+    refuse_unbounded_rdf(data, fmt.oxigraph, f"the {fmt.extension} body")  # type: ignore[arg-type]
+    fresh: dict[str, BlankNode] = {}
     try:
-        return [q.triple if isinstance(q, Quad) else q
+        return [_relabelled(q.triple if isinstance(q, Quad) else q, fresh)
                 for q in parse(data, format=fmt.oxigraph, base_iri=base)]  # type: ignore[arg-type]
     except SyntaxError as error:
         raise InputError(f"the {fmt.extension} body does not parse: {error}") from error
+
+
+def _relabelled(triple: Triple, fresh: dict[str, BlankNode]) -> Triple:
+    """``triple`` with new blank nodes for the body's: a body's labels are its own (``_:b0`` of a POST is not the
+    ``_:b0`` the graph holds), and some (``_:été``) are more than every reader downstream accepts."""
+    subject, obj = triple.subject, triple.object
+    if isinstance(subject, BlankNode):
+        subject = fresh.setdefault(subject.value, BlankNode())
+    if isinstance(obj, BlankNode):
+        obj = fresh.setdefault(obj.value, BlankNode())
+    return Triple(subject, triple.predicate, obj)
 
 
 def _payload(base: str | None) -> list[Any]:
@@ -118,7 +133,7 @@ def graph_store() -> Response:
             name = target.value if isinstance(target, NamedNode) else None
             if name is not None and not is_public_graph(name):
                 return Response(f"there is no graph <{name}>\n", 404, content_type="text/plain; charset=utf-8")
-            answer = web.run({"kind": "graph", "graph": name, "format": fmt.extension})
+            answer = web.run({"kind": "graph", "graph": name, "format": fmt.extension}, client=requesting_client())
             response = Response(answer.body, answer.status, content_type=answer.media_type)
             response.headers["Vary"] = "Accept"
             return response

@@ -5,6 +5,10 @@ own limit hands a handler the first ``max_request_bytes`` of it as if that were 
 triples stored 32,975 and answered 201). So every request body is read here, as the WSGI server delivers it,
 into memory up to one byte past the limit; over it, the request is refused with 413 before any handler runs;
 under it, handlers see an ordinary body of known length.
+
+A URL is bounded too: gunicorn refuses a request line over :data:`MAX_URL_BYTES` (:data:`GUNICORN_LIMITS`, set by
+``minegraph serve`` and server/gunicorn.conf.py alike), and the app answers 414 to a longer path or query string
+under any other server (a 20 MB URL once came back whole in a 303's Location).
 """
 
 from __future__ import annotations
@@ -14,9 +18,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import RequestEntityTooLarge, RequestURITooLarge
 
 TOO_LARGE = "minegraph.body_too_large"
+#: The longest URL (path and query string) answered: longer SPARQL queries are sent with POST.
+MAX_URL_BYTES = 8190
+#: gunicorn's bounds on the request line and the headers, in the one place both ways of serving read them.
+GUNICORN_LIMITS = {"limit_request_line": MAX_URL_BYTES, "limit_request_fields": 100, "limit_request_field_size": 8190}
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
@@ -65,7 +73,18 @@ def _refuse_too_large() -> None:
         raise RequestEntityTooLarge()
 
 
+def _refuse_long_url() -> None:
+    """414 for a URL gunicorn would not have read: the same answer under the development server and in tests."""
+    environ = request.environ
+    size = len(environ.get("PATH_INFO", "").encode("latin-1", "replace")) + len(environ.get("QUERY_STRING", ""))
+    if size > MAX_URL_BYTES:
+        raise RequestURITooLarge(f"the URL is {size} bytes long; at most {MAX_URL_BYTES} are allowed (send a long "
+                                 "SPARQL query with POST)")
+
+
 def init_app(app: Flask) -> None:
-    """Bound every request body by ``MAX_CONTENT_LENGTH`` (the ``max_request_bytes`` setting)."""
+    """Bound every request body by ``MAX_CONTENT_LENGTH`` (the ``max_request_bytes`` setting), and every URL by
+    :data:`MAX_URL_BYTES`."""
     app.wsgi_app = BoundedBody(app.wsgi_app, int(app.config["MAX_CONTENT_LENGTH"]))  # type: ignore[method-assign]
+    app.before_request(_refuse_long_url)
     app.before_request(_refuse_too_large)

@@ -36,6 +36,10 @@ def metrics() -> Response:
         "minegraph_query_workers": ("Query worker processes of this web process.", web.workers),
         "minegraph_store_generation": ("Writes committed to the store since it was created.", web.locks.generation()),
     }
+    lanes = web.lanes.snapshot()
+    gauges["minegraph_client_queries_running"] = ("Clients' queries running in this web process.", lanes["running"])
+    gauges["minegraph_client_queries_waiting"] = ("Clients' queries waiting for their lane in this web process.",
+                                                  lanes["waiting"])
     try:
         stats = web.stats()
         gauges["minegraph_store_quads"] = ("Triples in the store's public graphs.", stats.get("quads", 0))

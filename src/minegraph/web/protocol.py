@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
+from pyoxigraph import NamedNode
+
 from minegraph.core.errors import MinegraphError
 
 FORM = "application/x-www-form-urlencoded"
@@ -86,6 +88,23 @@ def _single(params: dict[str, list[str]], name: str) -> str | None:
     return values[0] if values else None
 
 
+def absolute_iri(value: str, name: str) -> str:
+    """``value``, if it is an absolute IRI; else :class:`ProtocolError` (400) naming the parameter ``name``.
+
+    Checked when the request is read: an invalid IRI reaching the store is an error there, not a refusal."""
+    try:
+        NamedNode(value)
+    except ValueError as error:
+        shown = value if len(value) <= 100 else value[:100] + "…"
+        raise ProtocolError(f"`{name}` is not an absolute IRI: {shown!r} ({error})") from error
+    return value
+
+
+def _graphs(params: dict[str, list[str]], name: str) -> list[str] | None:
+    values = params.get(name)
+    return None if values is None else [absolute_iri(value, name) for value in values]
+
+
 def read_request(method: str, query_string: bytes, content_type: str | None, body: bytes) -> SparqlRequest:
     """Read the operation of a request to the SPARQL endpoint, or raise :class:`ProtocolError`."""
     params = parse_params(query_string, "query string")
@@ -120,16 +139,17 @@ def read_request(method: str, query_string: bytes, content_type: str | None, bod
     if text is None:
         return SparqlRequest("none", params=params)
     if kind == "query":
-        defaults, named = params.get("default-graph-uri"), params.get("named-graph-uri")
+        defaults, named = _graphs(params, "default-graph-uri"), _graphs(params, "named-graph-uri")
     else:
-        defaults, named = params.get("using-graph-uri"), params.get("using-named-graph-uri")
+        defaults, named = _graphs(params, "using-graph-uri"), _graphs(params, "using-named-graph-uri")
     return SparqlRequest(kind, text, defaults, named, params)
 
 
 # --- USING injection for updates (using-graph-uri / using-named-graph-uri) ---------------------------------
 
 _TOKEN = re.compile(
-    r"""(?P<skip>'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|<[^<>"{}|^`\\\s]*>|\#[^\n]*)
+    r"""(?P<skip>'''.*?(?:'''|\Z)|\"\"\".*?(?:\"\"\"|\Z)|'(?:[^'\\\n]|\\.)*+'?|"(?:[^"\\\n]|\\.)*+"?
+              |<[^<>"{}|^`\\\s]*+>|\#[^\n]*+)
       |(?P<open>\{)|(?P<close>\})
       |(?P<word>\b(?:WHERE|USING|WITH|DELETE|INSERT)\b)""",
     re.IGNORECASE | re.DOTALL | re.VERBOSE,

@@ -91,6 +91,13 @@ def client_address(environ: Mapping[str, Any], trusted_proxies: int) -> str:
     return hops[-trusted_proxies]
 
 
+def requesting_client() -> str:
+    """The address of the client of the current request (behind the trusted proxies), as rate limits and the
+    query lanes (:mod:`minegraph.web.lanes`) see it."""
+    settings = current_app.extensions["minegraph"].settings
+    return client_address(request.environ, settings.trusted_proxies)
+
+
 def _limit() -> Response | None:
     limiter: RateLimiter | None = current_app.extensions.get("minegraph.ratelimit")
     if limiter is None or request.path not in LIMITED_PATHS or request.method == "OPTIONS":

@@ -11,10 +11,12 @@ from rdflib.namespace import RDF
 
 from minegraph.core.errors import QueryError
 from minegraph.core.formats import HTML, RDF_FORMATS, RESULT_FORMATS, Format, negotiate
-from minegraph.core.sparql import dataset, outbound
+from minegraph.core.sparql import dataset, outbound, refuse_unbounded
+from minegraph.core.sparql_errors import explain
 from minegraph.store.auth import TokenRegistry
-from minegraph.web.protocol import ProtocolError, SparqlRequest, inject_using, read_request
+from minegraph.web.protocol import ProtocolError, SparqlRequest, absolute_iri, inject_using, read_request
 from minegraph.web.public import is_public_graph, public_job
+from minegraph.web.ratelimit import requesting_client
 from minegraph.web.state import state
 from minegraph.web.writes import apply_write, check_token
 
@@ -68,16 +70,22 @@ def refuse_outbound(text: str) -> None:
 
 
 def _query(req: SparqlRequest) -> Response:
+    refuse_unbounded(req.text, "query")
     refuse_outbound(req.text)
     results, graph = negotiated(req)
     defaults, named = req.default_graphs, req.named_graphs
     if defaults is None and named is None:  # the query's own FROM / FROM NAMED (the protocol's parameters win)
         defaults, named = dataset(req.text)
+        for iri in (defaults or []) + (named or []):
+            try:
+                absolute_iri(iri, "FROM")
+            except ProtocolError as error:
+                raise QueryError(f"{error}: give FROM and FROM NAMED absolute IRIs") from error
     job: dict[str, Any] = {"kind": "query", "sparql": req.text, "default_graphs": defaults,
                            "named_graphs": named, "base_iri": request.base_url,
                            "results": results, "graph": graph}
     web = state()
-    answer = web.run(public_job(job))
+    answer = web.run(public_job(job), client=requesting_client())
     response = Response(answer.body, answer.status, content_type=answer.media_type)
     response.headers["Vary"] = "Accept"
     if answer.status == 200:
@@ -96,6 +104,7 @@ def _query(req: SparqlRequest) -> Response:
 def _update(req: SparqlRequest) -> Response:
     web = state()
     check_token(web.settings, request.headers.get("Authorization"))
+    refuse_unbounded(req.text, "update")
     refuse_outbound(req.text)
     text = req.text
     if req.default_graphs or req.named_graphs:
@@ -106,7 +115,7 @@ def _update(req: SparqlRequest) -> Response:
         try:
             scratch.update(text, base_iri=base)
         except SyntaxError as error:
-            raise QueryError(f"the update does not parse: {error}") from error
+            raise QueryError(f"the update does not parse: {explain(error, text, update=True)}") from error
         except (OSError, RuntimeError, ValueError) as error:  # e.g. DROP GRAPH of a graph that does not exist
             raise QueryError(f"the update could not be applied: {error}") from error
 

@@ -16,6 +16,7 @@ from flask import current_app
 
 from minegraph.core.settings import Settings
 from minegraph.store.locks import StoreLocks
+from minegraph.web.lanes import Lanes
 from minegraph.web.metrics import Metrics
 from minegraph.web.run import Answer
 from minegraph.web.workers import QueryPool
@@ -33,6 +34,7 @@ class WebState:
         self._remote: Any = None
         self._lock = threading.Lock()
         self._stats: tuple[Any, dict[str, Any]] | None = None
+        self.lanes = Lanes(workers)
 
     @property
     def pool(self) -> QueryPool:
@@ -56,7 +58,17 @@ class WebState:
                     self._remote = RemoteRunner(self.settings)
         return self._remote
 
-    def run(self, job: dict[str, Any], timeout: float | None = None) -> Answer:
+    def run(self, job: dict[str, Any], timeout: float | None = None, *, client: str | None = None) -> Answer:
+        """Run ``job`` on a query worker (or the remote store). ``client``: the address of the client whose query
+        it is — such jobs wait in the client's lane and leave a worker to minegraph's own reads
+        (:mod:`minegraph.web.lanes`); minegraph's own jobs (pages, figures) pass None."""
+        limit = self.settings.query_timeout if timeout is None else timeout
+        if client is None:
+            return self._run(job, limit)
+        with self.lanes.client(client, limit) as left:
+            return self._run(job, left)
+
+    def _run(self, job: dict[str, Any], timeout: float) -> Answer:
         if self.settings.remote:
             answer: Answer = self.remote.run(job, timeout)
             return answer
