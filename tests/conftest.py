@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -72,3 +73,25 @@ def web_app(built_settings: Settings):
 @pytest.fixture
 def web_client(web_app):
     return web_app.test_client()
+
+
+# --- CI runs everything: MINEGRAPH_NO_SKIPS=1 (set by .ci/run) turns any skipped test into a failed run -----------
+
+_SKIPPED: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and os.environ.get("MINEGRAPH_NO_SKIPS"):
+        _SKIPPED.append(report.nodeid)
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    if report.skipped and os.environ.get("MINEGRAPH_NO_SKIPS"):  # a whole module skipped
+        _SKIPPED.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _SKIPPED:
+        print(f"\nMINEGRAPH_NO_SKIPS: {len(_SKIPPED)} test(s) were skipped, and CI runs every test:\n  "
+              + "\n  ".join(_SKIPPED[:20]))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
