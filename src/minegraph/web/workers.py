@@ -32,6 +32,13 @@ _ENTRY = ("import sys; from minegraph.web.workers import Connection, worker_main
           "worker_main(Connection(int(sys.argv[1])), sys.argv[2], int(sys.argv[3]))")
 
 
+class EngineStopped(StoreError):
+    """The worker running a query died under it (the engine aborted: a known defect, or the machine killed it):
+    ``500``, since trying again would do the same."""
+
+    status = 500
+
+
 class QueryTimeout(MinegraphError):
     """The query ran past the time limit and was stopped."""
 
@@ -145,7 +152,11 @@ class QueryPool:
                 return answer
         except (EOFError, OSError) as error:
             self._replace(worker)
-            raise StoreError(f"the query worker stopped unexpectedly: {error}") from error
+            raise EngineStopped(
+                "the query engine stopped while running this query; the server goes on (the worker is replaced). "
+                "Oxigraph aborts on some sorts — ORDER BY on several keys over values of mixed kinds, such as "
+                "language-tagged text and numbers: sort on one key, or filter the values to one kind first"
+            ) from error
         self._replace(worker)
         raise QueryTimeout(
             f"the query was stopped after the time limit of {limit:g} s: narrow it down (a LIMIT, more "
