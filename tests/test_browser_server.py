@@ -1,7 +1,7 @@
 """A real server process for the browser tests: ``python -m tests.test_browser_server STORE PORT``.
 
-It serves the app of :func:`minegraph.web.create_app` on 127.0.0.1 (threaded werkzeug server), plus the test
-stand-in for ``/doc`` pages while the dereferencing module is not wired in. No test is defined here.
+It serves the app of :func:`minegraph.web.create_app` on 127.0.0.1 (threaded werkzeug server), ``/doc`` pages
+included. No test is defined here.
 """
 
 from __future__ import annotations
@@ -14,11 +14,9 @@ def main(store: str, port: int, base: str = "https://w3id.org/minegraph/") -> No
 
     from minegraph.core.settings import Settings
     from minegraph.web import create_app
-    from tests.test_pages_support import add_stand_in, union_graph
 
     settings = Settings(store=store, base_uri=base)
     app = create_app(settings, {"QUERY_WORKERS": 2})
-    add_stand_in(app, union_graph(store))
     server = make_server("127.0.0.1", port, app, threaded=True)
     print(f"ready http://127.0.0.1:{port}/", flush=True)
     server.serve_forever()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import yaml
@@ -11,7 +12,7 @@ from click.testing import CliRunner
 from minegraph.cli import main
 from minegraph.core.settings import Settings
 
-from .conftest import DATA, SEED_SOURCE
+from .conftest import DATA, ROOT, SEED_SOURCE
 
 INJURED_QUERY = """
 SELECT ?district (SUM(?n) AS ?injured) WHERE {
@@ -27,6 +28,26 @@ def test_help_on_every_command(runner: CliRunner) -> None:
         sub = runner.invoke(main, [command, "--help"])
         assert sub.exit_code == 0, command
         assert "Usage:" in sub.output
+
+
+def test_readme_names_exactly_the_commands_that_take_endpoint(runner: CliRunner) -> None:
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    claim = re.search(r"`--endpoint URL` \(`MINEGRAPH_ENDPOINT`\) runs (.+?) on a SPARQL 1\.1 server", readme)
+    assert claim, "README no longer says which commands take --endpoint"
+    named = set(re.findall(r"`([a-z-]+)`", claim.group(1)))
+    assert named >= {"build", "query", "serve"}
+    for command in main.commands:
+        help_text = runner.invoke(main, [command, "--help"]).output
+        assert ("--endpoint" in help_text) == (command in named), command
+
+
+def test_serve_help_names_both_ways_to_enable_writes(runner: CliRunner) -> None:
+    """Registered tokens enable writes as well as MINEGRAPH_WRITE_TOKEN (store/auth.py writes_enabled)."""
+    help_text = " ".join(runner.invoke(main, ["serve", "--help"]).output.split())
+    assert "minegraph token create NAME" in help_text
+    assert "MINEGRAPH_WRITE_TOKEN" in help_text
+    assert "only when MINEGRAPH_WRITE_TOKEN is set" not in help_text
+    assert runner.invoke(main, ["token", "create", "--help"]).exit_code == 0  # the command it names exists
 
 
 def test_build_then_query_as_table_csv_and_json(runner: CliRunner, tmp_path: Path) -> None:
@@ -61,10 +82,47 @@ def test_query_from_file_and_stdin(runner: CliRunner, built_settings: Settings, 
 
 
 def test_describe_prints_turtle(runner: CliRunner, built_settings: Settings) -> None:
-    result = runner.invoke(main, ["query", "--store", str(built_settings.store),
-                                  "CONSTRUCT { ?p rdfs:label ?l } WHERE { ?p a mg:Place ; rdfs:label ?l }"])
-    assert result.exit_code == 0
-    assert '"Jabrayil District"@en' in result.stdout
+    from pyoxigraph import Literal, NamedNode, RdfFormat, parse
+
+    incident = f"{built_settings.base_uri}id/incident/k318zecnq29"  # a seed incident, from data/
+    result = runner.invoke(main, ["query", "--store", str(built_settings.store), f"DESCRIBE <{incident}>"])
+    assert result.exit_code == 0, result.output
+    triples = list(parse(result.stdout.encode("utf-8"), format=RdfFormat.TURTLE))  # Turtle, or this raises
+    about = {(t.predicate.value, t.object) for t in triples if t.subject == NamedNode(incident)}
+    mg = f"{built_settings.base_uri}def/"
+    rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    assert (rdf_type, NamedNode(f"{mg}Incident")) in about
+    assert (f"{mg}injuredCount", Literal("1", datatype=NamedNode("http://www.w3.org/2001/XMLSchema#integer"))) in about
+    assert any(p == f"{mg}place" for p, _ in about) and any(p == f"{mg}supportedBy" for p, _ in about)
+
+
+def test_ingest_alone_makes_the_store_build_makes(runner: CliRunner, tmp_path: Path) -> None:
+    """docs/deployment.md: `minegraph ingest` into an empty store writes the ontology, concepts, agents and places
+    too — the same graphs, with the same triples, as `minegraph build` from the same records."""
+    from pyoxigraph import CanonicalizationAlgorithm, Dataset, RdfFormat, parse
+
+    from minegraph.store.embedded import EmbeddedStore
+
+    built, ingested = tmp_path / "built", tmp_path / "ingested"
+    assert runner.invoke(main, ["build", "--store", str(built), "--data", str(DATA)]).exit_code == 0
+    sources = [str(path) for path in sorted((DATA / "sources").glob("*.yaml"))]
+    result = runner.invoke(main, ["ingest", "--store", str(ingested), "--data", str(DATA), *sources])
+    assert result.exit_code == 0, result.output
+
+    def graphs_and_quads(path: Path) -> tuple[set[str], Dataset]:
+        store = EmbeddedStore(path, read_only=True)
+        try:
+            return set(store.graphs()), Dataset(parse(store.dump(RdfFormat.N_QUADS), format=RdfFormat.N_QUADS))
+        finally:
+            store.close()
+
+    (built_graphs, built_quads), (ingested_graphs, ingested_quads) = map(graphs_and_quads, (built, ingested))
+    names = {g.rsplit("/graph/", 1)[1] for g in ingested_graphs}
+    assert {"ontology", "concepts", "agents", "places"} <= names
+    assert ingested_graphs == built_graphs
+    for dataset in (built_quads, ingested_quads):
+        dataset.canonicalize(CanonicalizationAlgorithm.UNSTABLE)
+    assert ingested_quads == built_quads
 
 
 def test_query_errors(runner: CliRunner, built_settings: Settings, tmp_path: Path) -> None:

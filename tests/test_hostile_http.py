@@ -32,10 +32,21 @@ def test_no_header_injection(web_client: FlaskClient, key: str) -> None:
     assert all("\n" not in value and "\r" not in value for value in response.headers.values())
 
 
-def test_format_parameter_cannot_inject_headers(web_client: FlaskClient) -> None:
-    response = web_client.get("/doc/incident/k318zecnq29?format=ttl%0d%0aX-Evil:%201")
+@pytest.mark.parametrize(("url", "status"), [
+    # an unknown ?format= is 406, as ?format=nope is: the answer lists the formats there are
+    ("/doc/incident/k318zecnq29?format=ttl%0d%0aX-Evil:%201", 406),
+    # an unknown extension is no document at all: 404
+    ("/doc/incident/k318zecnq29.ttl%0d%0aX-Evil:%201", 404),
+])
+def test_format_cannot_inject_headers(web_client: FlaskClient, url: str, status: int) -> None:
+    response = web_client.get(url)
+    assert response.status_code == status
     assert "X-Evil" not in response.headers
-    assert response.status_code in (200, 400, 406)
+    assert all("\n" not in value and "\r" not in value for value in response.headers.values())
+    assert response.content_type == "text/plain; charset=utf-8"
+    if status == 406:
+        assert "available as text/turtle (.ttl)" in response.get_data(as_text=True)
+        assert '</doc/incident/k318zecnq29.ttl>; rel="alternate"' in response.headers["Link"]
 
 
 def test_script_in_a_query_parameter_is_escaped(web_client: FlaskClient) -> None:

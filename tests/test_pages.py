@@ -15,11 +15,12 @@ from rdflib.namespace import RDFS
 
 from minegraph.core.settings import Settings
 from minegraph.core.vocab import OA, mint_key, thing_iri
+from minegraph.publish.describe import describe
 from minegraph.web import create_app
 from minegraph.web.listing import encode_cursor
 from minegraph.web.pages import render_not_found, render_resource, render_tombstone
 from tests.conftest import BASE, listed_for_redaction
-from tests.test_pages_support import Release, add_stand_in, describe, union_graph
+from tests.test_pages_support import Release, union_graph
 
 SOURCE = "newsaz-ombudsperson-april-6"
 INCIDENT = thing_iri(BASE, "incident", mint_key("incident", SOURCE, "jabrayil-anama-employee-injured"))
@@ -42,9 +43,8 @@ def union(built_settings: Settings) -> Graph:
 
 
 @pytest.fixture(scope="module")
-def app(built_settings: Settings, union: Graph) -> Iterator[Flask]:
+def app(built_settings: Settings) -> Iterator[Flask]:
     app = create_app(built_settings, {"TESTING": True, "QUERY_WORKERS": 1})
-    add_stand_in(app, union)
     yield app
     app.extensions["minegraph"].close()
 
@@ -230,22 +230,18 @@ def test_a_damaged_cursor_is_a_400(client: FlaskClient, cursor: str) -> None:
 
 # --- resource pages ------------------------------------------------------------------------------------------
 
-def description(built_store: object, union: Graph, iri: str) -> Graph:
-    """The bounded description the dereferencing module builds (this test's own when it is missing)."""
-    try:
-        from minegraph.publish.describe import describe as real_describe
-    except ImportError:
-        return describe(union, iri)
-    return real_describe(built_store, iri, base=BASE)  # type: ignore[arg-type]
+def description(built_store: object, iri: str) -> Graph:
+    """The bounded description the dereferencing module builds (minegraph.publish.describe)."""
+    return describe(built_store, iri, base=BASE)  # type: ignore[arg-type]
 
 
-def page_of(built_store: object, union: Graph, kind: str, iri: str, release: object | None = None) -> str:
-    return render_resource(kind, str(iri), description(built_store, union, str(iri)), release=release,
+def page_of(built_store: object, kind: str, iri: str, release: object | None = None) -> str:
+    return render_resource(kind, str(iri), description(built_store, str(iri)), release=release,
                            alternates=ALTERNATES, base=BASE)
 
 
-def test_incident_page_says_what_when_where_and_who_said_it(built_store: object, union: Graph) -> None:
-    html = page_of(built_store, union, "incident", INCIDENT)
+def test_incident_page_says_what_when_where_and_who_said_it(built_store: object) -> None:
+    html = page_of(built_store, "incident", INCIDENT)
     page = check_page(html)
     assert "<h1>Landmine explosion injuring a mine action agency employee, Jabrayil District" in html
     assert "6 April, year not stated" in html and "between 6 April 2020 and 6 April 2026" in html
@@ -273,12 +269,12 @@ def test_incident_page_says_what_when_where_and_who_said_it(built_store: object,
     assert f"<code class=\"iri\">{INCIDENT}</code>" in html
     assert '<link rel="alternate" type="text/turtle" href="/doc/x.ttl">' in html
     assert '<a href="/doc/x.jsonld" type="application/ld+json">jsonld</a>' in html
-    assert len(jsonld_of(html)) == len(description(built_store, union, str(INCIDENT)))
+    assert len(jsonld_of(html)) == len(description(built_store, str(INCIDENT)))
     assert page.headings.count(1) == 1
 
 
-def test_cite_this_names_uri_release_and_access_date(built_store: object, union: Graph) -> None:
-    html = page_of(built_store, union, "incident", INCIDENT, release=Release(2, "2026-12-01", [1, 2, 3]))
+def test_cite_this_names_uri_release_and_access_date(built_store: object) -> None:
+    html = page_of(built_store, "incident", INCIDENT, release=Release(2, "2026-12-01", [1, 2, 3]))
     check_page(html)
     text = re.search(r'<p class="cite-text"[^>]*>([^<]+)</p>', html)
     assert text and str(INCIDENT) in text.group(1) and "release 2 (1 December 2026)" in text.group(1)
@@ -295,8 +291,8 @@ def test_cite_this_names_uri_release_and_access_date(built_store: object, union:
     assert 'src="/static/js/cite.js"' in html
 
 
-def test_markup_in_the_data_is_shown_as_text_and_cannot_break_the_json_ld(built_store: object, union: Graph) -> None:
-    graph = description(built_store, union, str(INCIDENT))
+def test_markup_in_the_data_is_shown_as_text_and_cannot_break_the_json_ld(built_store: object) -> None:
+    graph = description(built_store, str(INCIDENT))
     evil = "</script><script>alert(1)</script> & <b>bold</b>"
     graph.set((INCIDENT, RDFS.label, Literal(evil, lang="en")))
     selector = next(s for s in graph.subjects(None, None) if str(s).endswith("#quote-1-text"))
@@ -314,8 +310,8 @@ def test_markup_in_the_data_is_shown_as_text_and_cannot_break_the_json_ld(built_
     ("source", SOURCE_IRI, ["191cc220978eb5064cf39785617c8548943d67b3cc60f686e4a41f77801a2e32", "News.Az",
                             "Statements read from this document"]),
 ])
-def test_pages_of_other_kinds(built_store: object, union: Graph, kind: str, iri: URIRef, expected: list[str]) -> None:
-    html = page_of(built_store, union, kind, iri)
+def test_pages_of_other_kinds(built_store: object, kind: str, iri: URIRef, expected: list[str]) -> None:
+    html = page_of(built_store, kind, iri)
     check_page(html)
     for text in expected:
         assert text in html, text
@@ -323,7 +319,7 @@ def test_pages_of_other_kinds(built_store: object, union: Graph, kind: str, iri:
 
 def test_place_page_links_out_and_maps(built_store: object, union: Graph) -> None:
     place = next(union.subjects(RDFS.label, Literal("Jabrayil District", lang="en")))
-    html = page_of(built_store, union, "place", place)
+    html = page_of(built_store, "place", place)
     check_page(html)
     assert "<dt>Part of</dt>" in html and ">Azerbaijan</a>" in html
     assert '<span lang="az">Cəbrayıl rayonu</span>' in html
@@ -331,18 +327,18 @@ def test_place_page_links_out_and_maps(built_store: object, union: Graph) -> Non
     assert '<svg class="map"' in html
     assert f"/incidents?place={str(place).rsplit('/', 1)[-1]}" in html
     country = next(union.subjects(RDFS.label, Literal("Azerbaijan", lang="en")))
-    html = page_of(built_store, union, "place", country)
+    html = page_of(built_store, "place", country)
     assert 'href="http://www.wikidata.org/entity/Q227"' in html and "Wikidata Q227" in html
 
 
 def test_agent_page_separates_what_it_said_from_claims_naming_it(built_store: object, union: Graph) -> None:
     armenia = next(union.subjects(RDFS.label, Literal("Republic of Armenia", lang="en")))
-    html = page_of(built_store, union, "agent", armenia)
+    html = page_of(built_store, "agent", armenia)
     check_page(html)
     assert "Named in claims of responsibility" in html and "an attribution of responsibility to Republic" in html
     ombudsperson = next(union.subjects(RDFS.label, Literal(
         "Human Rights Commissioner (Ombudsperson) of the Republic of Azerbaijan", lang="en")))
-    html = page_of(built_store, union, "agent", ombudsperson)
+    html = page_of(built_store, "agent", ombudsperson)
     assert "Statements attributed to" in html
     assert len(re.findall(r'<article class="statement', html)) == 5  # its statements in this source
 
@@ -372,8 +368,8 @@ def test_tombstones_and_not_found() -> None:
     assert "The check character of this key is wrong." in missing and "/id/incident/k318zecnq29" in missing
 
 
-def test_pages_follow_the_base_they_are_given(built_store: object, union: Graph) -> None:
-    graph = description(built_store, union, str(INCIDENT))
+def test_pages_follow_the_base_they_are_given(built_store: object) -> None:
+    graph = description(built_store, str(INCIDENT))
     html = render_resource("incident", str(INCIDENT), graph, release=None, alternates=[],
                            base="https://example.org/other/")
     assert 'href="/id/place/' not in html  # not under this base: linked as the IRIs they are

@@ -116,7 +116,8 @@ def serve(host: str, port: int, store: Path | None, data_dir: Path | None, query
           **remote: str | None) -> None:
     """Serve the store: SPARQL endpoint at /sparql, Graph Store at /store, /health and /metrics.
 
-    Writes are accepted only when MINEGRAPH_WRITE_TOKEN is set, with `Authorization: Bearer <token>`.
+    Writes need `Authorization: Bearer <token>` with an active token: one made by `minegraph token create NAME`
+    (kept in {store}.auth/) or MINEGRAPH_WRITE_TOKEN. With neither, the server is read-only.
     """
     settings = load_settings(store=store, data_dir=data_dir, query_timeout=query_timeout, max_rows=max_rows,
                              **remote_settings(remote))
