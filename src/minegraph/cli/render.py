@@ -1,4 +1,5 @@
-"""``minegraph render`` and ``minegraph nginx-config``: the document cache and the nginx in front of it.
+"""``minegraph render`` and ``minegraph nginx-config``: the document cache and the nginx in front of it (and,
+from :mod:`minegraph.cli.w3id`, ``minegraph w3id-htaccess``: the w3id.org redirect to that nginx).
 
 Register them in :mod:`minegraph.cli` with ``main.add_command``.
 """
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from minegraph.cli.w3id import w3id_htaccess
 from minegraph.core.errors import MinegraphError, StoreError
 from minegraph.core.settings import Settings, env_name, load_settings
 from minegraph.core.vocab import KINDS
@@ -100,22 +102,33 @@ def render(kinds: tuple[str, ...], formats: str, workers: int, store: Path | Non
               help="Where `minegraph serve` / gunicorn listens (repeat for several) [default 127.0.0.1:8080].")
 @click.option("--cache", type=click.Path(path_type=Path),
               help="The document cache directory [default: {store}.docs of --store].")
-@click.option("--server-name", default="_", show_default=True, help="nginx's server_name.")
+@click.option("--server-name",
+              help="nginx's server_name [default: the base IRI's host when the base is on your own domain, else _].")
 @click.option("--standalone", is_flag=True,
               help="A whole nginx.conf (events, http, pid and logs relative to the prefix), runnable as "
                    "`nginx -c FILE -p PREFIX/ -e error.log -g 'daemon off;'`.")
 @click.option("--user", help="With --standalone: the user nginx's workers run as (when started as root).")
 @_store
-def nginx_config(listen: str, upstreams: tuple[str, ...], cache: Path | None, server_name: str, standalone: bool,
-                 user: str | None, store: Path | None) -> None:
-    """Print the nginx configuration that serves the document cache and passes everything else to the app."""
+@_base
+def nginx_config(listen: str, upstreams: tuple[str, ...], cache: Path | None, server_name: str | None,
+                 standalone: bool, user: str | None, store: Path | None, base_uri: str | None) -> None:
+    """Print the nginx configuration that serves the document cache and passes everything else to the app.
+
+    A base IRI on your own domain (MINEGRAPH_BASE_URI=https://data.example.org/) is served as it says: its host
+    is the server_name, its path the location, so every URI minted under it resolves here. A w3id.org base
+    resolves here through w3id.org's redirect (`minegraph w3id-htaccess`)."""
     from minegraph.store.generations import documents_dir
     from minegraph.web import nginx
 
-    directory = (cache or documents_dir(load_settings(store=store).store)).resolve()
-    text = nginx.site(cache=directory, upstreams=upstreams or ("127.0.0.1:8080",), listen=listen,
-                      server_name=server_name)
+    settings = load_settings(store=store, base_uri=base_uri)
+    directory = (cache or documents_dir(settings.store)).resolve()
+    try:
+        text = nginx.site(cache=directory, upstreams=upstreams or ("127.0.0.1:8080",), listen=listen,
+                          server_name=server_name, base_uri=settings.base_uri)
+    except MinegraphError as error:
+        fail(error)
+        return
     click.echo(nginx.standalone(text, user=user) if standalone else text, nl=False)
 
 
-COMMANDS = (render, nginx_config)
+COMMANDS = (render, nginx_config, w3id_htaccess)  # w3id-htaccess: how the base IRI reaches that nginx

@@ -16,14 +16,16 @@ be served after its generation ended.
 from __future__ import annotations
 
 import shutil
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
 from minegraph.core.formats import DOCUMENT_FORMATS, content_type
-from minegraph.core.vocab import ALPHABET, KEY_BODY_LENGTH, KINDS
+from minegraph.core.vocab import ALPHABET, DEFAULT_BASE, KEY_BODY_LENGTH, KINDS, normalise_base
 from minegraph.publish.releases import link_header
 from minegraph.web.headers import EXPOSED, PAGE_POLICY, REFERRER_POLICY
 from minegraph.web.resources import LIVE_CACHE
+from minegraph.web.w3id import own_domain
 
 KIND = "mg_kind"
 KEY = "mg_key"
@@ -77,11 +79,81 @@ def policy_map() -> str:
             f"}}")
 
 
+def resolution(base_uri: str, server_name: str) -> str:
+    """The comment that says how a URI minted under ``base_uri`` reaches this server."""
+    base = normalise_base(base_uri)
+    own = own_domain(base)
+    if own is None:
+        host = server_name if server_name != "_" else "THIS-HOST"
+        text = (f"The base IRI {base} is w3id.org's: {base}id/incident/KEY resolves here once w3id.org redirects "
+                f"{base}… to the same path at the root of this server: `minegraph w3id-htaccess --target "
+                f"https://{host}/`, submitted to w3id.org (docs/deployment.md, \"Making the cited URIs resolve\").")
+    else:
+        mapped = (f"{own.prefix}/… goes to the app as /…, with X-Forwarded-Prefix {own.prefix}; run the app as "
+                  f"server.wsgi:app, which trusts that header, so that its links carry the prefix"
+                  if own.prefix else "its paths are the app's paths")
+        text = (f"The base IRI {base} is on this server's own host: {base}id/incident/KEY resolves through it "
+                f"({mapped}). DNS for {own.hostname} must point here"
+                + (", served over TLS (listen 443 ssl, certificates)." if own.scheme == "https" else ".")
+                + ("" if server_name == own.hostname else
+                   f" server_name is not {own.hostname}: serve that name here too, or the URIs will not resolve."))
+    return textwrap.fill(text, width=112, initial_indent="# ", subsequent_indent="# ", break_long_words=False,
+                         break_on_hyphens=False)
+
+
+def _prefixed(prefix: str) -> str:
+    """The locations of a base with a path (``https://data.example.org/minegraph/``): the prefix to the app,
+    which mints its links under it; nothing else. The document cache is not used: its files are rendered at the
+    root, with links that lack the prefix."""
+    proxy = PROXY.replace("proxy_pass http://minegraph;",
+                          f"proxy_pass http://minegraph/;   # {prefix}/id/… reaches the app as /id/…")
+    return f"""    location = {prefix} {{
+        return 301 {prefix}/;
+    }}
+
+    location {prefix}/ {{
+{_indent(proxy, 8)}
+        proxy_set_header X-Forwarded-Prefix {prefix};
+    }}
+
+    # Only the base's paths are served. The document cache ({{store}}.docs/) is not used under a path prefix:
+    # its files are rendered at the root, with links that lack the prefix.
+    location / {{
+        return 404;
+    }}"""
+
+
 def site(*, cache: Path, upstreams: Sequence[str] = ("127.0.0.1:8080",), listen: str = "80",
-         server_name: str = "_") -> str:
-    """The ``upstream`` and ``server`` blocks (for ``/etc/nginx/sites-enabled/``, inside ``http``)."""
+         server_name: str | None = None, base_uri: str = DEFAULT_BASE) -> str:
+    """The ``upstream`` and ``server`` blocks (for ``/etc/nginx/sites-enabled/``, inside ``http``).
+
+    ``server_name`` defaults to the base IRI's host when the base is on the deployer's own domain, ``_``
+    otherwise; a base with a path (``https://data.example.org/minegraph/``) is served under that path."""
+    own = own_domain(base_uri)
+    if server_name is None:
+        server_name = own.hostname if own else "_"
     servers = "\n".join(f"    server {upstream};" for upstream in upstreams)
+    if own is not None and own.prefix:
+        return _site(servers, listen, server_name, resolution(base_uri, server_name), _prefixed(own.prefix),
+                     own.prefix)
     documents = _indent(documents_location(cache), 4)
+    locations = f"""    location / {{
+{_indent(PROXY, 8)}
+    }}
+
+    # Current documents of things, /doc/{{kind}}/{{key}}.{{ext}}: files of the document cache ({{store}}.docs/,
+    # see docs/uris.md) when they are there, the app otherwise. `current` is repointed at every commit, so a
+    # file is never served once the data changed. No open_file_cache here.
+{documents}
+
+    location @minegraph {{
+{_indent(PROXY, 8)}
+    }}"""
+    return _site(servers, listen, server_name, resolution(base_uri, server_name), locations)
+
+
+def _site(servers: str, listen: str, server_name: str, resolves: str, locations: str, prefix: str = "") -> str:
+    store = "/store" if prefix else ""  # under a prefix, proxy_pass names the path the app sees
     return f"""# Reverse proxy in front of gunicorn (server/gunicorn.conf.py); generated by `minegraph nginx-config`.
 # The app trusts X-Forwarded-* from this one hop (server/wsgi.py), so sd:endpoint is the public URL.
 # The Content-Security-Policy of the HTML documents served below, the app's (minegraph.web.headers).
@@ -96,6 +168,7 @@ upstream minegraph {{
 }}
 
 server {{
+{_indent(resolves, 4)}
     listen {listen};
     server_name {server_name};
     # ssl_certificate ...; ssl_certificate_key ...;
@@ -103,21 +176,10 @@ server {{
     client_max_body_size 1m;           # keep in line with MINEGRAPH_MAX_REQUEST_BYTES
     large_client_header_buffers 4 8k; # as the app: a URL over 8,190 bytes is refused (send long queries by POST)
 
-    location / {{
-{_indent(PROXY, 8)}
-    }}
-
-    # Current documents of things, /doc/{{kind}}/{{key}}.{{ext}}: files of the document cache ({{store}}.docs/,
-    # see docs/uris.md) when they are there, the app otherwise. `current` is repointed at every commit, so a
-    # file is never served once the data changed. No open_file_cache here.
-{documents}
-
-    location @minegraph {{
-{_indent(PROXY, 8)}
-    }}
+{locations}
 
     # Writes are token-protected by the app; you may also keep them on an internal network only:
-    # location = /store {{ allow 10.0.0.0/8; deny all; proxy_pass http://minegraph; }}
+    # location = {prefix}/store {{ allow 10.0.0.0/8; deny all; proxy_pass http://minegraph{store}; }}
 }}
 """
 
