@@ -11,9 +11,7 @@ PROMETHEUS_MULTIPROC_DIR: a new directory per start unless set); the rate limit'
 Do not set ``preload_app``: the app must be created after the fork.
 """
 
-import os
-
-from minegraph.core.settings import default_query_workers
+from minegraph.core.settings import env_setting, settle_query_workers
 from minegraph.web.limits import GUNICORN_LIMITS
 from minegraph.web.metrics import multiprocess_directory, worker_exited
 
@@ -24,12 +22,13 @@ def child_exit(server, worker):  # type: ignore[no-untyped-def]
     worker_exited(worker.pid)
 
 
-bind = os.environ.get("MINEGRAPH_BIND", "127.0.0.1:8080")
-workers = int(os.environ.get("MINEGRAPH_WEB_WORKERS", "2"))
-os.environ.setdefault("MINEGRAPH_QUERY_WORKERS", str(default_query_workers(workers)))
+# the settings are declared in minegraph.core.settings (SERVING_SETTINGS); `minegraph settings` lists them
+bind = env_setting("bind")
+workers = env_setting("web_workers")
+settle_query_workers(workers)
 worker_class = "gthread"
-threads = int(os.environ.get("MINEGRAPH_THREADS", "8"))
-timeout = int(float(os.environ.get("MINEGRAPH_QUERY_TIMEOUT", "30"))) + 30
+threads = env_setting("threads")
+timeout = int(env_setting("query_timeout")) + 30
 graceful_timeout = 10
 keepalive = 5
 # the request line and the headers are bounded (minegraph.web.limits): a longer SPARQL query is sent with POST

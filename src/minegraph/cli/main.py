@@ -347,15 +347,18 @@ def places_review(data_dir: Path | None) -> None:
 
 
 def _register_commands() -> None:
-    """Commands that live in their own modules: serving, releases and tombstones, the document cache, ingest."""
+    """Commands that live in their own modules: serving, releases and tombstones, the document cache, ingest,
+    tokens, redaction, settings."""
     from minegraph.cli.ingest import ingest, withdraw_source
     from minegraph.cli.redact import redact
     from minegraph.cli.release import COMMANDS as release_commands
     from minegraph.cli.render import COMMANDS as render_commands
     from minegraph.cli.serve import serve
+    from minegraph.cli.settings import settings_command
     from minegraph.cli.token import token
 
-    for command in (serve, *release_commands, *render_commands, ingest, withdraw_source, token, redact):
+    for command in (serve, *release_commands, *render_commands, ingest, withdraw_source, token, redact,
+                    settings_command):
         main.add_command(command)
 
 

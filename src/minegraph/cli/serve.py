@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from minegraph.cli.remote import remote_options, remote_settings
-from minegraph.core.settings import SETTINGS, Settings, default_query_workers, env_name, load_settings
+from minegraph.core.settings import SETTINGS, Settings, env_name, load_settings, settle_query_workers
 
 
 def ensure_store(settings: Settings, echo: Any = click.echo, build_empty: bool = True) -> None:
@@ -121,9 +121,7 @@ def serve(host: str, port: int, store: Path | None, data_dir: Path | None, query
     """
     settings = load_settings(store=store, data_dir=data_dir, query_timeout=query_timeout, max_rows=max_rows,
                              **remote_settings(remote))
-    if query_workers:
-        os.environ["MINEGRAPH_QUERY_WORKERS"] = str(query_workers)
-    os.environ.setdefault("MINEGRAPH_QUERY_WORKERS", str(default_query_workers(workers)))
+    settle_query_workers(workers, query_workers)
     ensure_store_in_child(settings, build=not no_build)
     from minegraph.web.metrics import multiprocess_directory
 

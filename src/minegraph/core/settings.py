@@ -1,12 +1,15 @@
 """One frozen settings object, read from CLI options and ``MINEGRAPH_*`` environment variables.
 
 The table :data:`SETTINGS` is the single place a setting is declared: name, default, and help text.
-The CLI builds its options from it and ``docs/`` documents it from it.
+The CLI builds its options from it and ``docs/`` documents it from it. The serving process's own settings
+(:data:`SERVING_SETTINGS`) and the tests' hooks (:data:`TEST_HOOKS`) are declared here too, and every
+``MINEGRAPH_*`` variable is read through :func:`env_setting`; ``minegraph settings`` lists them all.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -31,6 +34,27 @@ SETTINGS: tuple[tuple[str, Any, str], ...] = (
     ("rate_limit", 0, "Requests a minute one client may send to /sparql (429 beyond); 0 means no limit."),
     ("trusted_proxies", 0, "Reverse proxies in front of the server whose X-Forwarded-For names the client."),
 )
+
+#: The serving processes' settings (not fields of :class:`Settings`: they shape the processes, not what is served),
+#: (name, default, help) like :data:`SETTINGS`.
+SERVING_SETTINGS: tuple[tuple[str, Any, str], ...] = (
+    ("bind", "127.0.0.1:8080", "Address:port server/gunicorn.conf.py listens on (`minegraph serve`: --host, --port)."),
+    ("web_workers", 2, "gunicorn worker processes of server/gunicorn.conf.py (`minegraph serve`: --workers)."),
+    ("threads", 8, "Threads per gunicorn worker of server/gunicorn.conf.py (`minegraph serve`: --threads)."),
+    ("query_workers", 0, "Query processes per web worker (`minegraph serve`: --query-workers); 0: the CPUs shared "
+                         "among the web workers, at least 3."),
+)
+
+#: Hooks for the tests alone, never set in production: (name, default, help).
+TEST_HOOKS: tuple[tuple[str, Any, str], ...] = (
+    ("test_crash_at", "", "Test hook: SIGKILL the process when a write reaches this stage "
+                          "(minegraph.store.commit.CRASH_STAGES)."),
+)
+
+#: Settings whose values are never shown (``minegraph settings`` says only whether they are set).
+SECRETS = frozenset({"write_token", "auth"})
+
+_DEFAULTS: dict[str, Any] = {name: default for name, default, _help in (*SETTINGS, *SERVING_SETTINGS, *TEST_HOOKS)}
 
 
 @dataclass(frozen=True)
@@ -77,20 +101,39 @@ def default_query_workers(web_workers: int = 1) -> int:
     return max(MIN_QUERY_WORKERS, (os.cpu_count() or 2) // max(1, web_workers))
 
 
+def query_workers(web_workers: int = 1, environ: Mapping[str, str] | None = None) -> int:
+    """Query worker processes per web process: ``MINEGRAPH_QUERY_WORKERS``, or (unset or 0)
+    :func:`default_query_workers` of ``web_workers``."""
+    return int(env_setting("query_workers", environ)) or default_query_workers(web_workers)
+
+
+def settle_query_workers(web_workers: int, given: int | None = None) -> None:
+    """Fix ``MINEGRAPH_QUERY_WORKERS`` for the web processes about to start (each reads it: :func:`query_workers`):
+    ``given`` when it is, else the variable as set, else :func:`default_query_workers` of ``web_workers``."""
+    if given:
+        os.environ[env_name("query_workers")] = str(given)
+    os.environ.setdefault(env_name("query_workers"), str(default_query_workers(web_workers)))
+
+
 def env_name(name: str) -> str:
     return f"MINEGRAPH_{name.upper()}"
 
 
-def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+def env_setting(name: str, environ: Mapping[str, str] | None = None) -> Any:
+    """One declared setting from its ``MINEGRAPH_*`` environment variable (typed like its default), else its
+    default. The one place a ``MINEGRAPH_*`` variable is read; a name not declared here is a KeyError."""
+    default = _DEFAULTS[name]
+    raw = (os.environ if environ is None else environ).get(env_name(name))
+    if raw is None:
+        return default
+    kind = type(default)
+    return kind(raw) if kind in (int, float) else raw
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
     """Defaults, then ``MINEGRAPH_*`` environment variables, then explicit overrides (CLI)."""
     environ = dict(os.environ) if environ is None else environ
     types = {f.name: f.type for f in fields(Settings)}
-    values: dict[str, Any] = {}
-    for name, default, _help in SETTINGS:
-        raw = environ.get(env_name(name))
-        if raw is None:
-            continue
-        kind = type(default)
-        values[name] = kind(raw) if kind in (int, float) else raw
+    values = {name: env_setting(name, environ) for name, _default, _help in SETTINGS if env_name(name) in environ}
     assert set(values) <= set(types)
     return Settings(**values).with_overrides(**overrides)

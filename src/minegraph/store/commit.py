@@ -32,8 +32,8 @@ from typing import Any
 from pyoxigraph import BlankNode, RdfFormat, Triple, parse, serialize
 
 from minegraph.core.ntriples import NTriplesGraph
+from minegraph.core.settings import env_setting
 
-CRASH_ENV = "MINEGRAPH_TEST_CRASH_AT"
 #: Where a write can be killed by the test hook, in order: ``read`` (input read and mapped), ``checked`` (the
 #: privacy rules and the gate passed, derived graphs computed), ``audited`` (the audit line written),
 #: ``loading`` (bulk loads and staging graphs written, not yet published), ``written`` (the final update
@@ -43,7 +43,7 @@ CRASH_STAGES = ("read", "checked", "audited", "loading", "written", "bumped")
 
 def crash_point(stage: str) -> None:
     """The test hook: SIGKILL this process when ``MINEGRAPH_TEST_CRASH_AT`` names ``stage``."""
-    if os.environ.get(CRASH_ENV) == stage:
+    if env_setting("test_crash_at") == stage:
         os.kill(os.getpid(), signal.SIGKILL)
 
 

@@ -7,13 +7,12 @@ Blueprints: ``sparql`` (/sparql), ``graphstore`` (/store), ``ops`` (/health, /me
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
 
-from minegraph.core.settings import Settings, default_query_workers, load_settings
+from minegraph.core.settings import Settings, load_settings, query_workers
 from minegraph.web.state import WebState
 
 #: Modules with an ``init_app(app)``, in the order they are wired in.
@@ -41,7 +40,7 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
     app = Flask(__name__)
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
-        QUERY_WORKERS=int(os.environ.get("MINEGRAPH_QUERY_WORKERS", 0)) or default_query_workers(),
+        QUERY_WORKERS=query_workers(),
         JSON_SORT_KEYS=False,
     )
     if test_config:
