@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from pyoxigraph import NamedNode
+from werkzeug.http import parse_options_header
 
 from minegraph.core.errors import MinegraphError
 
@@ -60,15 +61,12 @@ def parse_params(raw: bytes, where: str) -> dict[str, list[str]]:
 
 
 def media_type_of(content_type: str | None) -> tuple[str, dict[str, str]]:
-    """The lower-case media type of a Content-Type header and its parameters."""
+    """The lower-case media type of a Content-Type header and its parameters (werkzeug's parser: quoted values,
+    RFC 2231 encodings)."""
     if not content_type:
         return "", {}
-    media, *rest = content_type.split(";")
-    options = {}
-    for part in rest:
-        name, _, value = part.partition("=")
-        options[name.strip().lower()] = value.strip().strip('"')
-    return media.strip().lower(), options
+    media, options = parse_options_header(content_type)
+    return media.strip().lower(), {name.lower(): value for name, value in options.items()}
 
 
 def _decode_body(body: bytes, options: dict[str, str]) -> str:
