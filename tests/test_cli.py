@@ -170,3 +170,12 @@ def test_validate_exit_codes(runner: CliRunner, data_copy: Path, tmp_path: Path)
 
     missing = runner.invoke(main, ["validate", str(tmp_path / "nope.yaml")])
     assert missing.exit_code == 2
+
+
+def test_export_refuses_to_run_while_a_remote_store_is_configured(runner: CliRunner, tmp_path: Path) -> None:
+    """It reads the embedded store only: with MINEGRAPH_ENDPOINT set it would export another store than the one
+    configured, silently."""
+    result = runner.invoke(main, ["export", "--format", "hxl", "-o", str(tmp_path / "out"), "--store",
+                                  str(tmp_path / "store")], env={"MINEGRAPH_ENDPOINT": "http://127.0.0.1:9/query"})
+    assert result.exit_code != 0 and "reads the embedded store only" in result.output
+    assert not (tmp_path / "out").exists()

@@ -254,6 +254,9 @@ def export(fmt: str, output: Path, store: Path | None, base_uri: str | None) -> 
     from minegraph.store.view import PublicStore
 
     settings = load_settings(store=store, base_uri=base_uri)
+    if settings.remote:  # never export, silently, an embedded store other than the one MINEGRAPH_ENDPOINT names
+        fail(StoreError(f"`minegraph export` reads the embedded store only, and MINEGRAPH_ENDPOINT names a remote "
+                        f"one ({settings.endpoint}): export on the machine of the embedded store, or unset it"))
     if not settings.store.exists():
         fail(StoreError(f"no store at {settings.store}: run `minegraph build` first"))
     handle = EmbeddedStore(settings.store, read_only=True)
