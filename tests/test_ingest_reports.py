@@ -17,11 +17,7 @@ from minegraph.core.vocab import mint_key
 from minegraph.ingest.run import ingest, withdraw_source
 from minegraph.store.embedded import EmbeddedStore
 from tests.conftest import BASE, DATA, SEED_SOURCE
-
-FIXTURES = Path(__file__).parent / "fixtures"
-SAMPLE = FIXTURES / "colombia" / "sample.csv"
-HXL = FIXTURES / "ingest" / "incidents.hxl.csv"
-HXL_META = FIXTURES / "ingest" / "hxl.meta.yaml"
+from tests.test_ingest import HXL, HXL_META, SAMPLE
 
 
 @pytest.fixture

@@ -62,51 +62,62 @@ def _names(run: str) -> tuple[str | None, list[str]]:
     return None, re.findall(r"[A-Za-z]+", run)
 
 
-def outbound(text: str) -> list[str]:
-    """The keywords of ``text`` that would make the engine fetch something from the network, in order.
+def measure(text: str) -> tuple[list[str], int, int]:
+    """In one pass over ``text``: the keywords that would make the engine fetch something from the network (in
+    order), the deepest nesting of groups, brackets and parentheses, and the number of operators (groups, pattern
+    keywords, expression and path operators) — outside strings, IRIs and comments.
 
     Conservative: a word that holds SERVICE or LOAD (``trueSERVICE``) counts, as does a prefix (``SERVICE:q``)."""
-    found = []
-    for match in _TOKEN.finditer(text):
-        for word in _names(match.group("name") or "")[1]:
-            found += [keyword for keyword in OUTBOUND if keyword in word.upper()]
-    return found
-
-
-def nesting(text: str) -> int:
-    """The deepest nesting of groups, brackets and parentheses in ``text``, outside strings, IRIs and comments."""
-    depth = deepest = 0
+    found: list[str] = []
+    depth = deepest = count = 0
     for match in _TOKEN.finditer(text):
         if match.group("open") or match.group("nest"):
             depth += 1
             deepest = max(deepest, depth)
+            count += bool(match.group("open"))
         elif match.group("close") or match.group("unnest"):
             depth = max(0, depth - 1)
-    return deepest
+        elif match.group("op"):
+            count += 1
+        elif match.group("name"):
+            for word in _names(match.group("name"))[1]:
+                upper = word.upper()
+                found += [keyword for keyword in OUTBOUND if keyword in upper]
+                count += upper in _CHAINING
+    return found, deepest, count
+
+
+def outbound(text: str) -> list[str]:
+    """The keywords of ``text`` that would make the engine fetch something from the network, in order."""
+    return measure(text)[0]
+
+
+def nesting(text: str) -> int:
+    """The deepest nesting of groups, brackets and parentheses in ``text``, outside strings, IRIs and comments."""
+    return measure(text)[1]
 
 
 def operators(text: str) -> int:
     """How many groups, pattern keywords and expression or path operators ``text`` has."""
-    count = 0
-    for match in _TOKEN.finditer(text):
-        if match.group("open") or match.group("op"):
-            count += 1
-        elif match.group("name"):
-            count += sum(word.upper() in _CHAINING for word in _names(match.group("name"))[1])
-    return count
+    return measure(text)[2]
 
 
-def refuse_unbounded(text: str, what: str = "query") -> None:
-    """Refuse (:class:`QueryError`, 400) a query or an update nested deeper than :data:`MAX_NESTING` or with
-    more than :data:`MAX_OPERATORS` operators, before any parser sees it: the engine would crash, not refuse."""
-    deepest = nesting(text)
+def refuse_unsafe(text: str, what: str = "query") -> None:
+    """Refuse (:class:`QueryError`, 400), before any parser sees it, a query or an update that is nested deeper
+    than :data:`MAX_NESTING` or has more than :data:`MAX_OPERATORS` operators (the engine would crash, not
+    refuse), or that would make the engine fetch something (SERVICE, LOAD: no request ever leaves the server on
+    behalf of a query or an update). One pass over the text, for the endpoint and both stores alike."""
+    found, deepest, count = measure(text)
     if deepest > MAX_NESTING:
         raise QueryError(f"the {what} nests groups, brackets or parentheses {deepest} deep; at most {MAX_NESTING} "
                          "are allowed")
-    count = operators(text)
     if count > MAX_OPERATORS:
         raise QueryError(f"the {what} has {count} operators (groups, UNION, OPTIONAL, FILTER, expression and path "
                          f"operators); at most {MAX_OPERATORS} are allowed")
+    if found:
+        raise QueryError(f"{found[0]} is not allowed here: minegraph never fetches anything from the network on "
+                         "behalf of a query or an update (SERVICE, LOAD). Query the other endpoint yourself, or load "
+                         "data with `minegraph ingest`")
 
 
 def dataset(text: str) -> tuple[list[str] | None, list[str] | None]:

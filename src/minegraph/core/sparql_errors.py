@@ -145,13 +145,10 @@ def _parser_position(parser: str, line_offset: int) -> tuple[int, int] | None:
 
 def _first_keyword(found: list[Token]) -> str | None:
     """A query that does not start with a query form (after its PREFIX and BASE declarations)."""
-    at = 0
-    while at < len(found) and found[at].text.upper() in ("PREFIX", "BASE"):
-        at += 3 if found[at].text.upper() == "PREFIX" else 2
-    if at >= len(found):
+    first = _operation(found)
+    if first is None:
         return "the query is empty" if not found else "the query has only PREFIX or BASE declarations: " \
             "the query itself (SELECT, CONSTRUCT, ASK or DESCRIBE) is missing"
-    first = found[at]
     keyword = first.text.upper()
     if keyword in QUERY_FORMS:
         return None
@@ -164,14 +161,19 @@ def _first_keyword(found: list[Token]) -> str | None:
             f"found `{_shown(first.text)}`{hint}")
 
 
-def _first_update_keyword(found: list[Token]) -> str | None:
-    """An update whose operation does not start with an update's keyword (after PREFIX and BASE)."""
+def _operation(found: list[Token]) -> Token | None:
+    """The first token after the PREFIX and BASE declarations: the keyword of the operation; None if none."""
     at = 0
     while at < len(found) and found[at].text.upper() in ("PREFIX", "BASE"):
         at += 3 if found[at].text.upper() == "PREFIX" else 2
-    if at >= len(found):
+    return found[at] if at < len(found) else None
+
+
+def _first_update_keyword(found: list[Token]) -> str | None:
+    """An update whose operation does not start with an update's keyword (after PREFIX and BASE)."""
+    first = _operation(found)
+    if first is None:
         return None  # an empty update is valid SPARQL
-    first = found[at]
     keyword = first.text.upper()
     if keyword in UPDATE_KEYWORDS:
         return None

@@ -23,7 +23,7 @@ from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Triple
 from pyoxigraph import Store as OxStore
 
 from minegraph.core.errors import QueryError, StoreError
-from minegraph.core.sparql import outbound, refuse_unbounded
+from minegraph.core.sparql import refuse_unsafe
 from minegraph.store import QueryResult
 from minegraph.store.view import PENDING, PENDING_GRAPH, STAGING_PREFIX
 
@@ -86,8 +86,7 @@ class EmbeddedStore:
         named_graphs: Iterable[str] | None = None,
         base_iri: str | None = None,
     ) -> QueryResult:
-        refuse_unbounded(sparql)
-        refuse_outbound(sparql)
+        refuse_unsafe(sparql)
         options: dict[str, object] = {"base_iri": base_iri}
         if default_graphs is None and self._has_private_graphs():
             default_graphs = self.graphs()  # a graph still loading or staged is not data yet
@@ -226,11 +225,3 @@ class EmbeddedStore:
 
 def _is_staging(graph: object) -> bool:
     return isinstance(graph, NamedNode) and graph.value.startswith(STAGING_PREFIX)
-
-
-def refuse_outbound(sparql: str) -> None:
-    """Queries never reach out: SERVICE (and LOAD) would make the engine fetch a URL."""
-    found = outbound(sparql)
-    if found:
-        raise QueryError(f"{found[0]} is not allowed: minegraph never fetches anything from the network on behalf "
-                         "of a query")

@@ -46,10 +46,9 @@ from SPARQLWrapper import POST, POSTDIRECTLY, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException, Unauthorized
 
 from minegraph.core.errors import QueryError, StoreError
-from minegraph.core.sparql import refuse_unbounded
+from minegraph.core.sparql import refuse_unsafe
 from minegraph.store import QueryResult
 from minegraph.store.dialects import construct_as_select, page_of_select, split_prologue
-from minegraph.store.embedded import refuse_outbound
 from minegraph.store.remote_http import auth_opener, derived_endpoints, error_words, http_error, parse_auth
 from minegraph.store.view import GRAPHS_QUERY, PENDING, PENDING_GRAPH, STAGING_PREFIX
 
@@ -94,8 +93,7 @@ class RemoteStore:
               named_graphs: Iterable[str] | None = None, base_iri: str | None = None,
               timeout: float | None = None) -> QueryResult:
         """Run a query; the default graph is the union of the data graphs unless ``default_graphs`` is given."""
-        refuse_unbounded(sparql)
-        refuse_outbound(sparql)
+        refuse_unsafe(sparql)
         if self.dialect is None:
             self._probe()
         if sparql == GRAPHS_QUERY:  # servers differ in how they list graphs (Virtuoso: not with an empty pattern)

@@ -11,7 +11,7 @@ from rdflib.namespace import RDF
 
 from minegraph.core.errors import QueryError
 from minegraph.core.formats import HTML, RDF_FORMATS, RESULT_FORMATS, Format, negotiate
-from minegraph.core.sparql import dataset, outbound, refuse_unbounded
+from minegraph.core.sparql import dataset, refuse_unsafe
 from minegraph.core.sparql_errors import explain
 from minegraph.store.auth import TokenRegistry
 from minegraph.web.protocol import ProtocolError, SparqlRequest, absolute_iri, inject_using, read_request
@@ -60,18 +60,8 @@ def negotiated(req: SparqlRequest) -> tuple[str | None, str | None]:
     return (results.extension if results else None), (graph.extension if graph else None)
 
 
-def refuse_outbound(text: str) -> None:
-    """No request ever leaves the server on behalf of a query or an update: SERVICE and LOAD are refused."""
-    found = outbound(text)
-    if found:
-        raise QueryError(f"{found[0]} is not allowed here: minegraph never fetches anything from the network on "
-                         "behalf of a query or an update (SERVICE, LOAD). Query the other endpoint yourself, or load "
-                         "data with `minegraph ingest`")
-
-
 def _query(req: SparqlRequest) -> Response:
-    refuse_unbounded(req.text, "query")
-    refuse_outbound(req.text)
+    refuse_unsafe(req.text, "query")
     results, graph = negotiated(req)
     defaults, named = req.default_graphs, req.named_graphs
     if defaults is None and named is None:  # the query's own FROM / FROM NAMED (the protocol's parameters win)
@@ -104,8 +94,7 @@ def _query(req: SparqlRequest) -> Response:
 def _update(req: SparqlRequest) -> Response:
     web = state()
     check_token(web.settings, request.headers.get("Authorization"))
-    refuse_unbounded(req.text, "update")
-    refuse_outbound(req.text)
+    refuse_unsafe(req.text, "update")
     text = req.text
     if req.default_graphs or req.named_graphs:
         text = inject_using(text, req.default_graphs or [], req.named_graphs or [])
