@@ -21,11 +21,11 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from rdflib import Graph
+from rdflib import Graph, namespace
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
-_TEXT_TYPES = (f"^^<{XSD}string>", "^^<http://www.w3.org/1999/02/22-rdf-syntax-ns#langString>")
+XSD = str(namespace.XSD)
+RDF_TYPE = f"<{namespace.RDF.type}>"
+_TEXT_TYPES = (f"^^<{XSD}string>", f"^^<{namespace.RDF.langString}>")
 _ESCAPE = re.compile(r'\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)')
 _ESCAPES = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 

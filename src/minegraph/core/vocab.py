@@ -30,6 +30,10 @@ SH = Namespace("http://www.w3.org/ns/shacl#")
 WD = Namespace("http://www.wikidata.org/entity/")
 VOID = Namespace("http://rdfs.org/ns/void#")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
+QB = Namespace("http://purl.org/linked-data/cube#")
+#: the SPARQL 1.1 Service Description vocabulary and the W3C's names of formats (used by it)
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
 
 PREFIXES: dict[str, str] = {
     "mg": str(MG),

@@ -17,6 +17,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from rdflib import namespace
+
 from minegraph.core.ntriples import NTriplesGraph, literal, typed
 from minegraph.core.vocab import (
     GEO,
@@ -33,13 +35,9 @@ from minegraph.core.vocab import (
 )
 from minegraph.ingest.model import Agent, Incident, Place, SourceDocument, SourceRecords, Statement
 
-RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
-RDFS_LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCT = "http://purl.org/dc/terms/"
-PROV = "http://www.w3.org/ns/prov#"
-TIME = "http://www.w3.org/2006/time#"
-FOAF_HOMEPAGE = "<http://xmlns.com/foaf/0.1/homepage>"
+RDF_TYPE, RDFS_LABEL = f"<{namespace.RDF.type}>", f"<{namespace.RDFS.label}>"
+SKOS, DCT, PROV, TIME = (str(ns) for ns in (namespace.SKOS, namespace.DCTERMS, namespace.PROV, namespace.TIME))
+FOAF_HOMEPAGE = f"<{namespace.FOAF.homepage}>"
 SKOS_NOTE, SKOS_EXACT_MATCH = f"<{SKOS}note>", f"<{SKOS}exactMatch>"
 
 STATEMENT_CLASSES = {"incident-report": "IncidentReport", "aggregate-claim": "AggregateClaim",

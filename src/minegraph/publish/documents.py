@@ -14,20 +14,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyoxigraph import Literal, NamedNode, Triple
-from rdflib import Graph
+from rdflib import Graph, namespace
 
 from minegraph.core.formats import Format
-from minegraph.core.vocab import KINDS, MG, MGC, check_key, graph_iri, normalise_base
+from minegraph.core.vocab import KINDS, MG, MGC, VOID, check_key, graph_iri, normalise_base
 from minegraph.publish.describe import dataset_query, describe_triples, serialize_triples, sparql_iri, to_rdflib
 from minegraph.publish.exports import DATA_LICENCE, dataset_iri
 
 TERM_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,99}$")
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
-FOAF = "http://xmlns.com/foaf/0.1/"
-DCT = "http://purl.org/dc/terms/"
-VOID_NS = "http://rdfs.org/ns/void#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
+FOAF, DCT, VOID_NS = str(namespace.FOAF), str(namespace.DCTERMS), str(VOID)
+RDF_TYPE, XSD_DATETIME = str(namespace.RDF.type), str(namespace.XSD.dateTime)
 
 
 @dataclass(frozen=True)
@@ -81,8 +78,8 @@ def target_of_path(base: str, path: str) -> Target | None:
     return None
 
 
-SCHEMES_QUERY = """CONSTRUCT { ?s ?p ?o } WHERE {
-  ?s a <http://www.w3.org/2004/02/skos/core#ConceptScheme> ; ?p ?o }"""
+SCHEMES_QUERY = f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+  ?s a <{namespace.SKOS.ConceptScheme}> ; ?p ?o }}"""
 
 
 def description(store: Any, target: Target, base: str, statement_predicates: Sequence[str] | None = None

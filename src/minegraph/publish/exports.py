@@ -16,7 +16,7 @@ from typing import Any
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 
-from minegraph.core.vocab import DCAT, MG, MGC, PREFIXES, VOID, normalise_base
+from minegraph.core.vocab import DCAT, MG, MGC, PREFIXES, VOID, WD, normalise_base
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 IANA = "https://www.iana.org/assignments/media-types/"
@@ -28,7 +28,7 @@ DESCRIPTION = ("Landmine and explosive-remnants-of-war incidents as reported by 
                "(categories only), places, and the attributed statements with exact quotes that support them.")
 #: Datasets we link to with skos:exactMatch: (slug, title, IRI prefix of their resources, home page).
 LINK_TARGETS: tuple[tuple[str, str, str, str], ...] = (
-    ("wikidata", "Wikidata", "http://www.wikidata.org/entity/", "https://www.wikidata.org/"),
+    ("wikidata", "Wikidata", str(WD), "https://www.wikidata.org/"),
     ("geonames", "GeoNames", "https://sws.geonames.org/", "https://www.geonames.org/"),
 )
 #: Dump files of a release: (file name pattern, extension in formats.DATASET_FORMATS / RDF_FORMATS).
@@ -36,9 +36,9 @@ DUMPS: tuple[tuple[str, str], ...] = (("minegraph-{n}.nq", "nq"), ("minegraph-{n
 
 CLASS_COUNTS = "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c"
 PROPERTY_COUNTS = "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p"
-LINK_COUNTS = """SELECT ?target (COUNT(*) AS ?n) WHERE {
-  ?s <http://www.w3.org/2004/02/skos/core#exactMatch> ?o .
-  VALUES ?target { %s } FILTER(STRSTARTS(STR(?o), ?target)) } GROUP BY ?target"""
+LINK_COUNTS = f"""SELECT ?target (COUNT(*) AS ?n) WHERE {{
+  ?s <{SKOS.exactMatch}> ?o .
+  VALUES ?target {{ %s }} FILTER(STRSTARTS(STR(?o), ?target)) }} GROUP BY ?target"""
 TOTALS = """SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects) WHERE { ?s ?p ?o }"""
 
 

@@ -108,7 +108,7 @@ def _cell(count: int | None) -> str:
 
 def read_incidents(store: Store) -> list[Incident]:
     """Every incident with its date, areas and counts (one entry per incident; a count not stated is None)."""
-    prefixes = sparql_prefixes() + "PREFIX schema: <http://schema.org/>\n"
+    prefixes = sparql_prefixes()
     found: dict[str, Incident] = {}
     for row in store.query(prefixes + INCIDENTS):  # type: ignore[union-attr]
         def get(name: str, row: Any = row) -> str:

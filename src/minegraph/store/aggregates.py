@@ -18,13 +18,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from rdflib import RDF, RDFS, Namespace, URIRef
+from rdflib import RDF, RDFS, URIRef
 from rdflib.namespace import TIME
 
 from minegraph.core.ntriples import NTriplesGraph, lexical
-from minegraph.core.vocab import MG, SCHEMA, concept_iri, graph_iri, mint_key, thing_iri
+from minegraph.core.vocab import MG, QB, SCHEMA, concept_iri, graph_iri, mint_key, thing_iri
 
-QB = Namespace("http://purl.org/linked-data/cube#")
 SMALL_CELL = 5
 DATASET_KEY = "casualties-by-area-month"
 

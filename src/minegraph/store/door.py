@@ -35,12 +35,13 @@ from typing import Any
 
 from pyoxigraph import BlankNode, NamedNode
 from rdflib.compare import isomorphic
+from rdflib.namespace import DCTERMS, PROV, RDFS
 
 from minegraph.core.errors import InputError, ValidationFailed
 from minegraph.core.ntriples import RDF_TYPE, NTriplesGraph, iri_value, is_text, lexical, split_line
 from minegraph.core.redaction import Register, words
 from minegraph.core.settings import Settings
-from minegraph.core.vocab import MG, graph_iri, normalise_base, split_thing_iri
+from minegraph.core.vocab import MG, SCHEMA, graph_iri, normalise_base, split_thing_iri
 from minegraph.store import Store, open_configured
 from minegraph.store.aggregates import SCANNED, aggregates_graph_iri, count_cells, cube_graph
 from minegraph.store.auth import audit, audit_outcome, cli_actor
@@ -79,8 +80,8 @@ BULK_ABOVE = 50_000
 #: Objects of these predicates must be something the store describes (typed), or the write is refused.
 REFERENCES = tuple(f"<{iri}>" for iri in (
     f"{MG}place", f"{MG}supportedBy", f"{MG}supports", f"{MG}victim", f"{MG}incident", f"{MG}about", f"{MG}area",
-    "http://www.w3.org/ns/prov#wasAttributedTo", "http://www.w3.org/ns/prov#wasDerivedFrom",
-    "http://purl.org/dc/terms/publisher", f"{MG}allegedResponsibleParty", "http://schema.org/containedInPlace"))
+    PROV.wasAttributedTo, PROV.wasDerivedFrom, DCTERMS.publisher, f"{MG}allegedResponsibleParty",
+    SCHEMA.containedInPlace))
 #: Reference graphs: the gate's own reference, never validated against the shapes.
 VOCABULARY_GRAPHS = ("ontology", "concepts")
 
@@ -558,7 +559,7 @@ def _blank(triple: Any) -> bool:
     return isinstance(triple.subject, BlankNode) or isinstance(triple.object, BlankNode)
 
 
-LABELS = ("<http://www.w3.org/2000/01/rdf-schema#label>", "<http://purl.org/dc/terms/title>")
+LABELS = (f"<{RDFS.label}>", f"<{DCTERMS.title}>")
 
 
 def _things(base: str, graphs: Iterable[NTriplesGraph]) -> list[tuple[str, str, str]]:

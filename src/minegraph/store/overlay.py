@@ -13,14 +13,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from minegraph.core.ntriples import RDF_TYPE, NTriplesGraph, iri_value, split_line, thing_of
-from minegraph.core.vocab import MG, MGC
+from minegraph.core.vocab import MG, MGC, SCHEMA
 from minegraph.store.view import is_restricted, public_graphs
 
 #: IRIs per VALUES block of the questions about given IRIs.
 BATCH = 500
 #: Objects under these namespaces are the ontology's and the concept schemes': every gate has them already.
 VOCABULARY = (str(MG), str(MGC))
-CONTAINED_IN = "<http://schema.org/containedInPlace>"
+CONTAINED_IN = f"<{SCHEMA.containedInPlace}>"
 
 
 def _term(value: Any) -> str:

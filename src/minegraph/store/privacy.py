@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+from rdflib.namespace import SKOS
+
 from minegraph.core.ntriples import RDF_TYPE, NTriplesGraph, iri_value, lexical, literal, split_line
 from minegraph.core.redaction import Register, is_digest
 from minegraph.core.vocab import MG, check_key, normalise_base, split_thing_iri
@@ -34,7 +36,7 @@ from minegraph.store.gate import REDACTED, VIOLATION, Result, locate
 REGISTER_PATH = "graph/restricted/redactions"
 DIGEST = f"<{MG}redactionDigest>"
 
-_SKOS_NOTE = "<http://www.w3.org/2004/02/skos/core#note>"
+_SKOS_NOTE = f"<{SKOS.note}>"
 #: Everything a public victim may say: categories, its incident, its supporting statements, a neutral note.
 VICTIM_PREDICATES = frozenset({
     RDF_TYPE, f"<{MG}incident>", f"<{MG}outcome>", f"<{MG}status>", f"<{MG}sex>", f"<{MG}ageBand>",

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rdflib.namespace import DCTERMS, RDFS
+
 from minegraph.core.settings import Settings
 from minegraph.core.vocab import KINDS, normalise_base
 
@@ -60,10 +62,10 @@ class Registry:
         return Published(*row) if row else None
 
 
-THINGS_QUERY = """SELECT ?s (SAMPLE(?l) AS ?label) WHERE {
+THINGS_QUERY = f"""SELECT ?s (SAMPLE(?l) AS ?label) WHERE {{
   ?s a ?type . FILTER(STRSTARTS(STR(?s), "%sid/") && !CONTAINS(STR(?s), "#"))
-  OPTIONAL { ?s <http://www.w3.org/2000/01/rdf-schema#label>|<http://purl.org/dc/terms/title> ?l }
-} GROUP BY ?s ORDER BY ?s"""
+  OPTIONAL {{ ?s <{RDFS.label}>|<{DCTERMS.title}> ?l }}
+}} GROUP BY ?s ORDER BY ?s"""
 
 
 def things(store: Any, base: str) -> list[tuple[str, str, str]]:

@@ -42,6 +42,7 @@ from typing import Any
 
 from pyoxigraph import NamedNode, Quad, QueryResultsFormat, RdfFormat, Triple, parse, parse_query_results, serialize
 from pyoxigraph import Store as OxStore
+from rdflib.namespace import OWL
 from SPARQLWrapper import POST, POSTDIRECTLY, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException, Unauthorized
 
@@ -58,7 +59,7 @@ UPLOAD_BYTES = 64 * 1024 * 1024
 STALE_SECONDS = 3600
 #: Graphs a Virtuoso server holds for itself: never part of the data.
 VIRTUOSO_SYSTEM = ("http://www.openlinksw.com/", "http://www.w3.org/ns/ldp#", "http://localuriqaserver/",
-                   "http://www.w3.org/2002/07/owl#")
+                   str(OWL))
 SOLUTIONS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.8"
 TRIPLES_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
 _FROM = re.compile(r"\bFROM\s+(NAMED\s+)?<", re.IGNORECASE)

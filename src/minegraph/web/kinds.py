@@ -13,10 +13,11 @@ from rdflib import RDF, RDFS, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 from rdflib.term import Node
 
+from minegraph.core.vocab import MG, SCHEMA
 from minegraph.web.mapsvg import MapPoint, locator_map
 from minegraph.web.views import Link, Reader, date_text, homepage, human_date, prefixed
 
-MG_NS = "https://w3id.org/minegraph/def/"
+MG_NS = str(MG)
 
 
 def _mg(name: str) -> URIRef:
@@ -99,7 +100,7 @@ def place(r: Reader, node: Node) -> dict[str, Any]:
 
 def source(r: Reader, node: Node) -> dict[str, Any]:
     statements = r.statements_of(set(r.g.subjects(PROV.wasDerivedFrom, node)))
-    url = r.value(node, URIRef("http://schema.org/url"))
+    url = r.value(node, SCHEMA["url"])
     licence = r.value(node, DCTERMS.license)
     return {
         "publisher": r.concept(node, DCTERMS.publisher),

@@ -105,7 +105,7 @@ WHERE { { ?src a mg:SourceDocument } UNION { ?i mg:place ?place } UNION { ?st pr
     built = select("""
 SELECT (MAX(?when) AS ?built) WHERE {
   { ?d dcterms:modified ?when } UNION { ?d prov:generatedAtTime ?when } UNION { ?d dcterms:issued ?when }
-  ?d a ?type . VALUES ?type { <http://rdfs.org/ns/void#Dataset> <http://www.w3.org/ns/dcat#Dataset> } }""")
+  ?d a ?type . VALUES ?type { void:Dataset dcat:Dataset } }""")
     out: dict[str, Any] = {"incidents": 0, "killed": 0, "killed_stated": 0, "injured": 0, "injured_stated": 0,
                            "sources": 0, "places": 0, "statements": 0, "built": ""}
     for row in (*rows[:1], *counts[:1]):

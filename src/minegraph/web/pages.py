@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, Undefined
 from markupsafe import Markup
 from rdflib import Graph, URIRef
 
-from minegraph.core.vocab import PREFIXES, normalise_base
+from minegraph.core.vocab import PREFIXES, SCHEMA, VOID, normalise_base
 from minegraph.web import kinds
 from minegraph.web.cite import citation
 from minegraph.web.views import Reader, human_date, local_path, when_text
@@ -141,7 +141,7 @@ def render_resource(kind: str, iri: str, graph: Graph, *, release: object | None
 
 def render_tombstone(iri: str, status: int, reason: str, replaced_by: str | None, base: str) -> str:
     """The page of a thing that was withdrawn (410), merged into another (301) or is no longer in the data."""
-    data = {"@context": {"schema": "http://schema.org/"}, "@id": iri, "@type": "schema:Thing",
+    data = {"@context": {"schema": str(SCHEMA)}, "@id": iri, "@type": "schema:Thing",
             "schema:description": reason}
     if replaced_by:
         data["schema:sameAs"] = {"@id": replaced_by}
@@ -152,7 +152,7 @@ def render_tombstone(iri: str, status: int, reason: str, replaced_by: str | None
 
 def render_not_found(path: str, message: str, suggestions: list[str], base: str) -> str:
     """A 404 page that helps: what was wrong (e.g. a mistyped key) and where to go instead."""
-    data = {"@context": {"schema": "http://schema.org/"}, "@type": "schema:WebPage", "schema:name": "Not found"}
+    data = {"@context": {"schema": str(SCHEMA)}, "@type": "schema:WebPage", "schema:name": "Not found"}
     return render("pages/not_found.html", path=path, message=message, suggestions=suggestions,
                            title="Not found", jsonld=script_json(data), cite=None, alternates=[], **_common(base))
 
@@ -188,7 +188,7 @@ def home() -> str:
     if not figures.get("built"):
         figures["built"] = _store_written()
     recent = listing.latest_incidents(5)
-    data = {"@context": {"schema": "http://schema.org/", "void": "http://rdfs.org/ns/void#"},
+    data = {"@context": {"schema": str(SCHEMA), "void": str(VOID)},
             "@id": f"{base}dataset", "@type": ["schema:Dataset", "void:Dataset"], "schema:name": "minegraph",
             "schema:description": "Landmine and explosive remnants of war incidents as linked open data, "
                                   "each fact attributed to the source that stated it.",
@@ -214,7 +214,7 @@ def incidents() -> Response:
     page, cursor, total = listing.incident_page(
         filters, after, size=int(current_app.config.get("INCIDENTS_PAGE_SIZE", listing.PAGE_SIZE)))
     rows = [_list_row(row, base) for row in page]
-    data = {"@context": {"schema": "http://schema.org/"}, "@type": "schema:ItemList",
+    data = {"@context": {"schema": str(SCHEMA)}, "@type": "schema:ItemList",
             "schema:numberOfItems": total,
             "schema:itemListElement": [{"@id": row["iri"], "schema:name": row["label"]} for row in rows]}
     html = render("pages/incidents.html", rows=rows, total=total, filters=filters, places=places, devices=devices,

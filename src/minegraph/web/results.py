@@ -17,9 +17,9 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
+from rdflib.namespace import RDF, XSD
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+XSD_STRING, RDF_LANG_STRING = str(XSD.string), str(RDF.langString)
 Row = Sequence[Any]
 
 

@@ -6,13 +6,15 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import RDF
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS
 
 from minegraph.core.errors import QueryError
 from minegraph.core.formats import HTML, RDF_FORMATS, RESULT_FORMATS, Format, negotiate
 from minegraph.core.sparql import dataset, refuse_unsafe
 from minegraph.core.sparql_errors import explain
+from minegraph.core.vocab import FORMATS as FORMATS_NS
+from minegraph.core.vocab import SD
 from minegraph.store.auth import TokenRegistry
 from minegraph.web.protocol import ProtocolError, SparqlRequest, absolute_iri, inject_using, read_request
 from minegraph.web.public import is_public_graph, public_job
@@ -20,8 +22,6 @@ from minegraph.web.ratelimit import requesting_client
 from minegraph.web.state import state
 from minegraph.web.writes import apply_write, check_token
 
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-FORMATS_NS = Namespace("http://www.w3.org/ns/formats/")
 SD_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
               "Turtle", "JSON-LD", "N-Triples", "RDF_XML")
 #: ``format`` / ``output`` parameter values and the file extension they mean.
@@ -140,7 +140,7 @@ def service_description(fmt: Format) -> Response:
         graph.add((dataset, SD.namedGraph, named))
         graph.add((named, RDF.type, SD.NamedGraph))
         graph.add((named, SD.name, URIRef(name)))
-    graph.add((service, URIRef("http://www.w3.org/2000/01/rdf-schema#comment"),
+    graph.add((service, RDFS.comment,
                Literal(f"Queries stop after {web.settings.query_timeout:g} s; at most "
                        f"{web.settings.max_rows} rows are returned (X-Minegraph-Truncated says when).")))
     body = graph.serialize(format=fmt.rdflib or "turtle", encoding="utf-8")
