@@ -20,6 +20,8 @@ def test_accept_is_ordered_by_q_value() -> None:
         ("*/*", "ttl"),
         ("*/*;q=0.1, application/n-triples", "nt"),
         ("text/turtle;q=0, */*", "jsonld"),
+        # a quoted parameter may hold a comma: its q-value still belongs to it (a split on "," gave JSON-LD q=1)
+        ('application/ld+json;profile="http://www.w3.org/ns/json-ld#compacted,x";q=0.1, text/turtle;q=0.5', "ttl"),
     ],
 )
 def test_rdf_negotiation(accept: str | None, extension: str) -> None:

@@ -25,8 +25,10 @@ def base_option(function: click.decorators.FC) -> click.decorators.FC:
 
 
 def data_option(function: click.decorators.FC) -> click.decorators.FC:
-    return click.option("--data", "data_dir", type=click.Path(path_type=Path), envvar=env_name("data_dir"),
-                        help=f"{_HELP['data_dir']} [default data]")(function)
+    """``--data-dir`` (as MINEGRAPH_DATA_DIR says) on every command; ``--data``, its older name, still works."""
+    return click.option("--data-dir", "--data", "data_dir", type=click.Path(path_type=Path),
+                        envvar=env_name("data_dir"),
+                        help=f"{_HELP['data_dir']} [env {env_name('data_dir')}; default data]")(function)
 
 
 class Reporter:

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from minegraph.cli.common import data_option
 from minegraph.cli.remote import remote_options, remote_settings
 from minegraph.core.settings import SETTINGS, Settings, env_name, load_settings, settle_query_workers
 
@@ -55,32 +56,6 @@ def _ensure_store_main(build: bool) -> None:
         raise SystemExit(error.exit_code) from error
 
 
-def gunicorn_options(host: str, port: int, workers: int, threads: int, timeout: float) -> dict[str, Any]:
-    """The gunicorn settings ``serve`` uses (server/gunicorn.conf.py holds the same for deployments)."""
-    from minegraph.web.limits import GUNICORN_LIMITS
-
-    return {
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "worker_class": "gthread",
-        "threads": threads,
-        "timeout": int(timeout) + 30,
-        "graceful_timeout": 10,
-        "keepalive": 5,
-        **GUNICORN_LIMITS,  # the request line and the headers: a longer SPARQL query is sent with POST
-        "accesslog": None,
-        "errorlog": "-",
-        "loglevel": "warning",
-        "child_exit": _child_exit,
-    }
-
-
-def _child_exit(_server: Any, worker: Any) -> None:
-    from minegraph.web.metrics import worker_exited
-
-    worker_exited(worker.pid)
-
-
 def run_gunicorn(settings: Settings, options: dict[str, Any]) -> None:
     from gunicorn.app.base import BaseApplication
 
@@ -101,7 +76,7 @@ def run_gunicorn(settings: Settings, options: dict[str, Any]) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
 @click.option("--store", type=click.Path(path_type=Path), help="Directory of the store (MINEGRAPH_STORE).")
-@click.option("--data-dir", type=click.Path(path_type=Path), help="Records to build from (MINEGRAPH_DATA_DIR).")
+@data_option
 @click.option("--query-timeout", type=float, help="Seconds before a query is stopped (MINEGRAPH_QUERY_TIMEOUT).")
 @click.option("--max-rows", type=int, help="Most rows a query returns (MINEGRAPH_MAX_ROWS).")
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes.")
@@ -127,4 +102,7 @@ def serve(host: str, port: int, store: Path | None, data_dir: Path | None, query
 
     multiprocess_directory()  # /metrics adds up every worker's counts
     click.echo(f"serving {settings.endpoint or settings.store} at http://{host}:{port}/sparql", err=True)
-    run_gunicorn(settings, gunicorn_options(host, port, workers, threads, settings.query_timeout))
+    from minegraph.web.server_settings import gunicorn_settings
+
+    run_gunicorn(settings, gunicorn_settings(f"{host}:{port}", workers, threads, settings.query_timeout,
+                                             access_log=False))

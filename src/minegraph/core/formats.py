@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pyoxigraph import QueryResultsFormat, RdfFormat
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 
 @dataclass(frozen=True)
@@ -55,24 +57,14 @@ def by_extension(extension: str, table: tuple[Format, ...] = RDF_FORMATS + DATAS
 
 
 def parse_accept(header: str | None) -> list[tuple[str, float]]:
-    """Media ranges of an Accept header with their q-values, best first (stable for ties)."""
-    ranges: list[tuple[str, float, int]] = []
-    for index, part in enumerate((header or "").split(",")):
-        items = [item.strip() for item in part.split(";")]
-        media = items[0].lower()
-        if not media:
-            continue
-        q = 1.0
-        for param in items[1:]:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = max(0.0, min(1.0, float(value)))
-                except ValueError:
-                    q = 0.0
-        ranges.append((media, q, index))
-    ranges.sort(key=lambda r: (-r[1], r[2]))
-    return [(media, q) for media, q, _ in ranges]
+    """Media ranges of an Accept header with their q-values, best first.
+
+    werkzeug parses the header (q-values, parameters; a malformed entry is dropped) and orders equal q-values
+    most specific first, then as written. The choice among them (:func:`negotiate`) is ours: werkzeug's
+    ``best_match`` would let ``*/*`` bring back a format the client excluded with ``q=0``.
+    """
+    ranges = parse_accept_header(header or "", MIMEAccept)
+    return sorted(((value.split(";", 1)[0].strip().lower(), q) for value, q in ranges), key=lambda r: -r[1])
 
 
 def negotiate(header: str | None, table: tuple[Format, ...], default: Format | None = None) -> Format | None:

@@ -11,21 +11,18 @@ from __future__ import annotations
 
 import itertools
 import os
-import pickle
-import queue
 import re
-import subprocess
-import sys
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, partial
+from multiprocessing.connection import Connection
 
 import shacl
 from pyoxigraph import NamedNode, RdfFormat
 from pyoxigraph import Store as OxStore
 from rdflib import Graph, URIRef
 
+from minegraph.core.children import answer_items, map_in_children
 from minegraph.core.ntriples import NTriplesGraph
 from minegraph.core.resources import concepts_graph, ontology_graph, shapes_graph
 from minegraph.core.vocab import PREFIXES, SH
@@ -137,54 +134,6 @@ def from_row(row: Row) -> Result:
     return Result(_severity(severity), message, focus, path, value, shape)
 
 
-def validate_in_processes(count: int, text_of: Callable[[int], str], reference: str,
-                          workers: int) -> Iterator[tuple[int, list[Row]]]:
-    """Validate the texts ``text_of(0)`` … ``text_of(count - 1)`` with ``reference`` in ``workers`` processes;
-    yields (index, result rows) as done.
-
-    Each text is made when a worker is ready for it and dropped once sent, so at most one text per worker
-    is held at a time (the texts of a national file, all at once, are as big as the file's graph).
-
-    Plain ``python -c`` subprocesses fed through pipes (as the query workers are), not multiprocessing: a
-    spawned multiprocessing child re-imports the caller's ``__main__``, which breaks scripts and notebooks
-    that call the ingest without an ``if __name__ == "__main__"`` guard.
-    """
-    done: queue.Queue[tuple[int, list[Row]] | BaseException] = queue.Queue()
-    shares = [list(range(i, count, workers)) for i in range(workers)]
-
-    def run(indices: list[int]) -> None:
-        process: subprocess.Popen[bytes] | None = None
-        try:
-            process = subprocess.Popen([sys.executable, "-c", _WORKER], stdin=subprocess.PIPE,
-                                       stdout=subprocess.PIPE)
-            assert process.stdin is not None and process.stdout is not None
-            with process.stdin, process.stdout:
-                pickle.dump(reference, process.stdin)
-                for index in indices:
-                    pickle.dump(text_of(index), process.stdin)
-                    process.stdin.flush()
-                    done.put((index, pickle.load(process.stdout)))
-                pickle.dump(None, process.stdin)
-            if process.wait() != 0:
-                raise RuntimeError(f"a validation process ended with status {process.returncode}")
-        except BaseException as error:
-            if process is not None:
-                process.kill()
-                process.wait()
-            done.put(error)
-
-    threads = [threading.Thread(target=run, args=(share,), daemon=True) for share in shares if share]
-    for thread in threads:
-        thread.start()
-    for _ in range(count):
-        item = done.get()
-        if isinstance(item, BaseException):
-            raise RuntimeError(f"the fast gate failed in a worker process: {item}") from item
-        yield item
-    for thread in threads:
-        thread.join()
-
-
 #: Incidents (units) per batch of the fast gate (see :func:`validate_graph`).
 GATE_BATCH = 10_000
 
@@ -219,7 +168,7 @@ def validate_graph(graph: NTriplesGraph, reference: str, *, locate: dict[str, tu
     sizes = [len(starts[i:i + batch]) for i in range(0, len(starts), batch)]
     workers = min(len(spans), os.cpu_count() or 1) if workers is None else min(workers, len(spans))
     if workers > 1:
-        done = validate_in_processes(len(spans), text_of, reference, workers)
+        done = map_in_children("minegraph.store.fastgate:gate_child", reference, len(spans), text_of, workers)
     else:
         done = ((i, [as_row(r) for r in validate_ntriples(text_of(i), reference).results]) for i in range(len(spans)))
     parts: dict[int, list[Row]] = {}
@@ -237,16 +186,11 @@ def validate_graph(graph: NTriplesGraph, reference: str, *, locate: dict[str, tu
     return report
 
 
-def worker_main() -> None:
-    """A validation process: reads the reference, then texts, pickled on stdin (None ends); writes each text's
-    result rows, pickled."""
-    reference = pickle.load(sys.stdin.buffer)
-    while (text := pickle.load(sys.stdin.buffer)) is not None:
-        pickle.dump([as_row(r) for r in validate_ntriples(text, reference).results], sys.stdout.buffer)
-        sys.stdout.buffer.flush()
-
-
-_WORKER = "from minegraph.store.fastgate import worker_main; worker_main()"
+def gate_child(conn: Connection) -> None:
+    """A validation process (:func:`minegraph.core.children.map_in_children`): the reference first, then texts;
+    answers each text's result rows."""
+    reference = conn.recv()
+    answer_items(conn, lambda text: [as_row(r) for r in validate_ntriples(text, reference).results])
 
 
 def _substitute(row: object, match: re.Match[str]) -> str:

@@ -9,14 +9,14 @@ process each) and take the things in chunks.
 
 from __future__ import annotations
 
-import concurrent.futures
-import multiprocessing
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from typing import Any
 
+from minegraph.core.children import answer_items, map_in_children
 from minegraph.core.errors import StoreError
 from minegraph.core.formats import DOCUMENT_FORMATS
 from minegraph.core.settings import Settings
@@ -151,9 +151,16 @@ def _run(settings: Settings, chunks: list[list[tuple[str, str]]], extensions: li
         finally:
             _stop()
         return
-    context = multiprocessing.get_context("spawn")  # never fork a process that may hold RocksDB handles
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_start,
-                                                initargs=(settings,)) as pool:
-        futures = [pool.submit(render_chunk, chunk, extensions) for chunk in chunks]
-        for future in concurrent.futures.as_completed(futures):
-            yield future.result()
+    # children of their own (minegraph.core.children): never fork a process that may hold RocksDB handles
+    for _index, answer in map_in_children("minegraph.web.prerender:render_child", settings, len(chunks),
+                                          lambda i: (chunks[i], extensions), workers):
+        yield answer
+
+
+def render_child(conn: Connection) -> None:
+    """A rendering process: the settings first, then ``(chunk, extensions)`` items (:func:`render_chunk`)."""
+    _start(conn.recv())
+    try:
+        answer_items(conn, lambda item: render_chunk(*item))
+    finally:
+        _stop()

@@ -16,20 +16,17 @@ from __future__ import annotations
 
 import contextlib
 import queue
-import socket
 import subprocess
-import sys
 import threading
 import time
 from multiprocessing.connection import Connection
 from typing import Any
 
+from minegraph.core.children import Child
 from minegraph.core.errors import MinegraphError, StoreError
 from minegraph.web.run import Answer
 
 POLL_SECONDS = 0.1
-_ENTRY = ("import sys; from minegraph.web.workers import Connection, worker_main; "
-          "worker_main(Connection(int(sys.argv[1])), sys.argv[2], int(sys.argv[3]))")
 
 
 class EngineStopped(StoreError):
@@ -47,8 +44,9 @@ class QueryTimeout(MinegraphError):
 
 # --- worker side ------------------------------------------------------------------------------------------
 
-def worker_main(conn: Connection, store_path: str, max_rows: int) -> None:
-    """The loop of one worker process: open the store read-only, answer jobs, step aside for writers."""
+def worker_main(conn: Connection, store_path: str, max_rows_text: str) -> None:
+    """The loop of one worker process (a :class:`~minegraph.core.children.Child`): open the store read-only,
+    answer jobs, step aside for writers."""
     from pyoxigraph import Store
 
     from minegraph.store.locks import StoreLocks
@@ -76,7 +74,7 @@ def worker_main(conn: Connection, store_path: str, max_rows: int) -> None:
                 fd = locks.acquire_shared()
                 store = Store.read_only(store_path)
                 snapshot = Snapshot(store)
-            answer = run_job(store, job, max_rows, snapshot)
+            answer = run_job(store, job, int(max_rows_text), snapshot)
         except Exception as error:  # the worker must survive whatever one query does
             answer = Answer(500, body=f"the query failed: {error}".encode())
         try:
@@ -87,41 +85,20 @@ def worker_main(conn: Connection, store_path: str, max_rows: int) -> None:
 
 # --- web process side -------------------------------------------------------------------------------------
 
-class _Worker:
-    """One worker: a ``python -c`` process running :func:`worker_main` talking over a socket pair.
-
-    A plain subprocess (not multiprocessing's spawn), so it never re-imports the parent's ``__main__``.
-    """
-
-    def __init__(self, store_path: str, max_rows: int) -> None:
-        mine, theirs = socket.socketpair()
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", _ENTRY, str(theirs.fileno()), store_path, str(max_rows)],
-            pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
-        )
-        theirs.close()
-        self.conn = Connection(mine.detach())
-
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.wait(5)
-        self.conn.close()
-
-
 class QueryPool:
     """A fixed number of query worker processes over the store at ``store_path``."""
 
     def __init__(self, store_path: str, *, size: int, timeout: float, max_rows: int) -> None:
         self.store_path, self.size, self.timeout, self.max_rows = store_path, size, timeout, max_rows
-        self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._all: set[_Worker] = set()
+        self._idle: queue.Queue[Child] = queue.Queue()
+        self._all: set[Child] = set()
         self._lock = threading.Lock()
         self._closed = False
         for _ in range(size):
             self._add()
 
     def _add(self) -> None:
-        worker = _Worker(self.store_path, self.max_rows)
+        worker = Child("minegraph.web.workers:worker_main", self.store_path, str(self.max_rows))
         with self._lock:
             if self._closed:
                 worker.kill()
@@ -129,7 +106,7 @@ class QueryPool:
             self._all.add(worker)
         self._idle.put(worker)
 
-    def _replace(self, worker: _Worker) -> None:
+    def _replace(self, worker: Child) -> None:
         with self._lock:
             self._all.discard(worker)
         worker.kill()
