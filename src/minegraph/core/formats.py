@@ -11,6 +11,7 @@ Content negotiation, exports and the CLI all read this table.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pyoxigraph import QueryResultsFormat, RdfFormat
 from werkzeug.datastructures import MIMEAccept
@@ -67,10 +68,12 @@ def parse_accept(header: str | None) -> list[tuple[str, float]]:
     return sorted(((value.split(";", 1)[0].strip().lower(), q) for value, q in ranges), key=lambda r: -r[1])
 
 
+@lru_cache(maxsize=512)
 def negotiate(header: str | None, table: tuple[Format, ...], default: Format | None = None) -> Format | None:
     """The best format of ``table`` for an Accept header; ``default`` when there is no header.
 
-    Specific media types win over wildcards of the same q-value; q=0 excludes.
+    Specific media types win over wildcards of the same q-value; q=0 excludes. Kept for the last 512 headers:
+    clients send the same few again and again.
     """
     if not header or not header.strip():
         return default or table[0]

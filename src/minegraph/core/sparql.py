@@ -27,6 +27,9 @@ text), and no token is retried from inside another (a 40 KB query of ``"\\"\\"�
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+from rdflib.namespace import RDF
 
 from minegraph.core.errors import QueryError
 
@@ -158,3 +161,187 @@ def dataset(text: str) -> tuple[list[str] | None, list[str] | None]:
     if not seen_from:
         return None, None
     return defaults, named
+
+
+#: The tokens :func:`bounded` knows; anything else (a long string, a path operator, a bracket…) makes a query
+#: unbounded for it.
+_PLAIN = re.compile(
+    r"""(?P<space>\s+|\#[^\n]*)
+      |(?P<iri><[^<>"{}|^`\\\s]*>)
+      |(?P<var>[?$]\w+)
+      |(?P<literal>"(?:[^"\\\n]|\\.)*"(?!")|'(?:[^'\\\n]|\\.)*'(?!')|[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
+      |(?P<suffix>@[A-Za-z]+(?:-[A-Za-z0-9]+)*|\^\^)
+      |(?P<pname>[A-Za-z][\w-]*:(?:[\w%-]+(?:\.[\w%-]+)*)?|:(?:[\w%-]+(?:\.[\w%-]+)*)?)
+      |(?P<word>[A-Za-z]+)
+      |(?P<punct>[{}.;,*])
+      |(?P<other>.)""",
+    re.DOTALL | re.VERBOSE,
+)
+#: The most triple patterns (or described resources) of a bounded query.
+BOUNDED_PATTERNS = 16
+#: A pattern of a bounded query: its subject's IRI, and its predicate's (None: a variable).
+Pattern = tuple[str, str | None]
+
+
+#: An absolute IRI as a bounded query may write it, and every IRI of a text.
+_ABSOLUTE = re.compile(r"[A-Za-z][\w+.-]*:")
+_IRIS = re.compile(r"<([^<>\"{}|^`\\\s]*)>")
+_SLOT = "urn:minegraph:slot:"
+
+
+def bounded(text: str) -> list[Pattern] | None:
+    """:func:`bounded_shape` of ``text`` with its IRIs taken out, so that the analysis of a query is made once for
+    all the queries that differ only in their IRIs (a client's light queries are the same few, about different
+    things); None when ``text`` is not bounded."""
+    iris = _IRIS.findall(text)
+    if len(iris) > 9999 or not all(_ABSOLUTE.match(iri) for iri in iris):
+        return None
+    slots = iter(range(len(iris)))
+    shape = _bounded_shape(_IRIS.sub(lambda _match: f"<{_SLOT}{next(slots):04d}:>", text))
+    if shape is None:
+        return None
+
+    def filled(iri: str) -> str:
+        if not iri.startswith(_SLOT):  # from the text: rdf:type for "a"
+            return iri
+        index, local = int(iri[len(_SLOT):len(_SLOT) + 4]), iri[len(_SLOT) + 5:]
+        return iris[index] + local
+
+    return [(filled(subject), None if predicate is None else filled(predicate)) for subject, predicate in shape]
+
+
+@lru_cache(maxsize=1024)
+def _bounded_shape(text: str) -> tuple[Pattern, ...] | None:
+    found = bounded_shape(text)
+    return None if found is None else tuple(found)
+
+
+def bounded_shape(text: str) -> list[Pattern] | None:
+    """The patterns of ``text`` when it is a query whose cost is bounded by what the store holds about the
+    subjects it names (else None). The caller counts the triples each pattern can match: their product bounds
+    the work of any join order (:func:`minegraph.web.run.run_bounded`).
+
+    Such a query is a ``DESCRIBE`` of IRIs (no ``WHERE``; one pattern per IRI, any predicate), or a ``SELECT``
+    (plain variables or ``*``) or ``ASK`` whose pattern is one group of at most :data:`BOUNDED_PATTERNS` triple
+    patterns, each with an IRI as subject and an IRI or a variable as predicate — no variables or blank nodes as
+    subjects, no paths, ``FILTER``, ``OPTIONAL``, ``UNION``, subqueries, ``GRAPH``, ``FROM``, ``BASE``, relative
+    IRIs, grouping or ordering — with ``DISTINCT``, ``LIMIT`` and ``OFFSET`` allowed. Anything else, or anything
+    this reader does not know, is not bounded (a query that is may be said not to be; never the other way).
+
+    >>> bounded("DESCRIBE <http://ex/a> <http://ex/b>")
+    [('http://ex/a', None), ('http://ex/b', None)]
+    >>> bounded("PREFIX ex: <http://ex/> SELECT ?l WHERE { ex:a ex:label ?l ; ex:p ?t . ex:b ?p 1 } LIMIT 5")
+    [('http://ex/a', 'http://ex/label'), ('http://ex/a', 'http://ex/p'), ('http://ex/b', None)]
+    >>> bounded("SELECT * WHERE { ?s ?p ?o }"), bounded("SELECT * { <http://ex/a> <http://ex/p> ?o . ?o ?q ?x }")
+    (None, None)
+    >>> bounded("SELECT * WHERE { <http://ex/a> <http://ex/p>/<http://ex/q> ?o }"), bounded("DESCRIBE ?x { ?x ?p 1 }")
+    (None, None)
+    >>> bounded("SELECT (COUNT(*) AS ?n) { <http://ex/a> ?p ?o }"), bounded("SELECT * { <x:a> ?p ?o } ORDER BY 1")
+    (None, None)
+    >>> bounded("SELECT * { ex:a ?p ?o }"), bounded("SELECT * { <a> ?p ?o }")  # an undeclared prefix, a relative IRI
+    (None, None)
+    >>> bounded("PREFIX service: <http://127.0.0.1:7878/> SELECT * { service:q ?p ?o }")  # never near SERVICE
+
+    """
+    tokens = [(match.lastgroup or "", match.group()) for match in _PLAIN.finditer(text) if match.lastgroup != "space"]
+    if any(kind == "other" for kind, _ in tokens):
+        return None
+    prefixes: dict[str, str] = {}
+    position = 0
+
+    def peek(offset: int = 0) -> tuple[str, str]:
+        index = position + offset
+        return tokens[index] if index < len(tokens) else ("end", "")
+
+    def keyword(value: str) -> bool:
+        kind, word = peek()
+        return kind == "word" and word.upper() == value
+
+    def iri(token: tuple[str, str]) -> str | None:
+        kind, value = token
+        if kind == "iri":
+            return value[1:-1] if re.match(r"<[A-Za-z][\w+.-]*:", value) else None
+        if kind == "pname":
+            prefix, _, local = value.partition(":")
+            if any(keyword in prefix.upper() for keyword in OUTBOUND):  # SERVICE:q reads as SERVICE :q
+                return None
+            return prefixes[prefix] + local if prefix in prefixes else None
+        return None
+
+    while keyword("PREFIX"):  # the prologue
+        name, declared = peek(1), peek(2)
+        if name[0] != "pname" or not name[1].endswith(":") or iri(declared) is None:
+            return None
+        prefixes[name[1][:-1]] = iri(declared) or ""
+        position += 3
+    form = peek()[1].upper() if peek()[0] == "word" else ""
+    position += 1
+    patterns: list[Pattern] = []
+    if form == "DESCRIBE":
+        while (described := iri(peek())) is not None:
+            patterns.append((described, None))
+            position += 1
+        return patterns if 0 < len(patterns) <= BOUNDED_PATTERNS and peek()[0] == "end" else None
+    if form == "SELECT":
+        if keyword("DISTINCT") or keyword("REDUCED"):
+            position += 1
+        if peek() == ("punct", "*"):
+            position += 1
+        elif peek()[0] == "var":
+            while peek()[0] == "var":
+                position += 1
+        else:
+            return None
+    elif form != "ASK":
+        return None
+    if keyword("WHERE"):
+        position += 1
+    if peek() != ("punct", "{"):
+        return None
+    position += 1
+    subject: str | None = None
+    expect = "subject"
+    while peek() != ("punct", "}"):
+        token = peek()
+        kind = token[0]
+        position += 1
+        if kind == "end" or len(patterns) > BOUNDED_PATTERNS:
+            return None
+        if expect == "subject":
+            if (subject := iri(token)) is None:
+                return None
+            expect = "predicate"
+        elif expect == "predicate":
+            predicate = str(RDF.type) if token == ("word", "a") else iri(token)
+            if predicate is None and kind != "var":
+                return None
+            patterns.append((subject or "", predicate))
+            expect = "object"
+        elif expect == "object":
+            if iri(token) is None and kind not in ("var", "literal"):
+                return None
+            while peek()[0] == "suffix":  # a language tag, or ^^ and a datatype
+                if peek()[1] == "^^":
+                    if iri(peek(1)) is None:
+                        return None
+                    position += 1
+                position += 1
+            expect = "separator"
+        elif token == ("punct", ";"):
+            expect = "predicate"
+        elif token == ("punct", ","):
+            patterns.append(patterns[-1])
+            expect = "object"
+        elif token == ("punct", "."):
+            expect = "subject"
+        else:
+            return None
+    if expect not in ("subject", "separator") or not patterns or len(patterns) > BOUNDED_PATTERNS:
+        return None
+    position += 1
+    for clause in ("LIMIT", "OFFSET", "LIMIT"):
+        if keyword(clause):
+            if peek(1)[0] != "literal" or not peek(1)[1].isdigit():
+                return None
+            position += 2
+    return patterns if peek()[0] == "end" else None

@@ -77,6 +77,21 @@ class StoreLocks:
                 return fd
             self.release(fd)  # a writer came in between: let it go first
 
+    def try_shared(self) -> int | None:
+        """A shared lock at once, or None while a write is pending (a reader that can go elsewhere)."""
+        if self.write_pending():
+            return None
+        fd = os.open(self.readers, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        if self.write_pending():
+            self.release(fd)
+            return None
+        return fd
+
     @staticmethod
     def release(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)

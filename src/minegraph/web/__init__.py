@@ -26,6 +26,7 @@ BLUEPRINTS: list[str] = [
     "minegraph.web.pages",
     "minegraph.web.resources",
     "minegraph.web.reconcile",
+    "minegraph.web.light",  # last: the outermost middleware
 ]
 
 

@@ -59,6 +59,12 @@ def policy_for(endpoint: str | None) -> str:
     return POLICIES.get(endpoint or "", PAGE_POLICY)
 
 
+def read_headers() -> list[tuple[str, str]]:
+    """The headers :func:`cors` and :func:`security` give the answer to a read without a token that is not HTML."""
+    return [("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", EXPOSED),
+            ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", REFERRER_POLICY)]
+
+
 def cors(response: Response) -> Response:
     """CORS headers for reading from any origin; none on the answer to a write or a request with a token."""
     response.headers.pop("Access-Control-Allow-Credentials", None)

@@ -18,6 +18,7 @@ import atexit
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 
 # prometheus_client is imported only where it is used: it decides at import whether values are shared between
 # processes (from PROMETHEUS_MULTIPROC_DIR), so a gunicorn master must set the directory before any import.
@@ -49,6 +50,16 @@ class Metrics:
     def observe(self, endpoint: str, method: str, status: int, seconds: float) -> None:
         self.requests.labels(endpoint, method, str(status)).inc()
         self.latency.labels(endpoint).observe(seconds)
+
+    def observer(self, endpoint: str, method: str, status: int) -> Callable[[float], None]:
+        """:meth:`observe` for one endpoint, method and status, its labels looked up once (the fast lane's)."""
+        count, latency = self.requests.labels(endpoint, method, str(status)), self.latency.labels(endpoint)
+
+        def observe(seconds: float) -> None:
+            count.inc()
+            latency.observe(seconds)
+
+        return observe
 
     def render(self, gauges: dict[str, tuple[str, float]]) -> str:
         """The metrics as Prometheus text (of every process, in multiprocess mode); ``gauges`` maps a name to

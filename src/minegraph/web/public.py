@@ -15,6 +15,7 @@ import threading
 from typing import Any
 
 from minegraph.core.errors import StoreError
+from minegraph.core.settings import Settings
 from minegraph.store.view import GRAPHS_QUERY, is_restricted, public_dataset
 
 _LOCK = threading.Lock()
@@ -43,13 +44,14 @@ def all_graphs() -> list[str]:
     return list(graphs)
 
 
-def public_job(job: dict[str, Any]) -> dict[str, Any]:
-    """``job`` with its dataset narrowed to the public graphs (a requested dataset minus restricted graphs)."""
+def public_job(job: dict[str, Any], settings: Settings | None = None) -> dict[str, Any]:
+    """``job`` with its dataset narrowed to the public graphs (a requested dataset minus restricted graphs).
+    ``settings``: the app's (default: the current app's)."""
     from minegraph.web.state import state
 
     if job.get("kind") != "query":
         return job
-    settings = state().settings
+    settings = settings or state().settings
     if not settings.remote:
         return {**job, "public": settings.base_uri}
     default, named = public_dataset(all_graphs(), settings.base_uri, job.get("default_graphs"),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from pyoxigraph import DefaultGraph, NamedNode, QueryBoolean, QuerySolutions, Store, serialize
 
 from minegraph.core.formats import RDF_FORMATS, RESULT_FORMATS, Format, by_extension
+from minegraph.core.sparql import Pattern
 from minegraph.core.sparql_errors import explain
 from minegraph.store.view import (
     GRAPHS_QUERY,
@@ -52,6 +55,13 @@ def _not_acceptable(what: str) -> Answer:
     return Answer(406, body=f"the results of this {what} cannot be given in any format the request accepts".encode())
 
 
+#: The most combinations of matching triples a bounded query may have to run in the web process (the product of
+#: the counts of its patterns): at most a few tens of milliseconds of work, whatever the engine's join order.
+BOUNDED_WORK = 100_000
+#: The most pattern counts a snapshot keeps.
+COUNTS_KEPT = 100_000
+
+
 class Snapshot:
     """What a query worker knows of the store it holds open.
 
@@ -64,6 +74,7 @@ class Snapshot:
         self.store = store
         self._graphs: list[str] | None = None
         self._union_is_public: dict[str, bool] = {}
+        self._counts: dict[tuple[str, str | None], int] = {}
 
     def graphs(self) -> list[str]:
         """The named graphs, those still loading left out (:data:`~minegraph.store.view.GRAPHS_QUERY`)."""
@@ -78,6 +89,19 @@ class Snapshot:
         found = self._union_is_public.get(base)
         if found is None:
             found = self._union_is_public[base] = union_is_public(self.store, base)
+        return found
+
+    def count(self, subject: str, predicate: str | None) -> int:
+        """How many triples of the store (any graph) have ``subject`` (and ``predicate``), counted up to one more
+        than :data:`BOUNDED_WORK`; kept (for at most :data:`COUNTS_KEPT` patterns) while the snapshot lasts."""
+        key = (subject, predicate)
+        found = self._counts.get(key)
+        if found is None:
+            quads = self.store.quads_for_pattern(NamedNode(subject), NamedNode(predicate) if predicate else None, None)
+            found = len(list(islice(quads, BOUNDED_WORK + 1)))
+            if len(self._counts) >= COUNTS_KEPT:
+                self._counts.clear()
+            self._counts[key] = found
         return found
 
     def public_dataset(self, base: str, default_graphs: list[str] | None,
@@ -108,6 +132,33 @@ def run_query(store: Store, job: dict[str, Any], max_rows: int, snapshot: Snapsh
     except SyntaxError as error:
         return Answer(400, body=f"the query does not parse: {explain(error, job['sparql'])}".encode())
     return answer_for(result, job, max_rows)
+
+
+def run_bounded(store: Store, job: dict[str, Any], patterns: list[Pattern], max_rows: int,
+                snapshot: Snapshot | None = None) -> Answer | None:
+    """:func:`run_query` for a query whose ``patterns`` (:func:`minegraph.core.sparql.bounded`) match at most
+    :data:`BOUNDED_WORK` combinations of triples in the whole store (restricted graphs counted too: an upper
+    bound); None when they may match more, or name something the store cannot look up.
+
+    Each pattern is first bounded by all the triples of its subject (one look-up per subject, kept by the
+    snapshot until the store changes); only when that bound is too loose are the patterns counted one by one."""
+    snapshot = snapshot or Snapshot(store)
+    try:
+        if _product(snapshot.count(subject, None) for subject, _predicate in patterns) > BOUNDED_WORK and _product(
+                snapshot.count(subject, predicate) for subject, predicate in patterns) > BOUNDED_WORK:
+            return None
+    except ValueError:  # not an IRI the store accepts: the query worker gives the error
+        return None
+    return run_query(store, job, max_rows, snapshot)
+
+
+def _product(counts: Iterable[int]) -> int:
+    work = 1
+    for count in counts:
+        work *= max(count, 1)
+        if work > BOUNDED_WORK:
+            break
+    return work
 
 
 def answer_for(result: Any, job: dict[str, Any], max_rows: int) -> Answer:

@@ -11,7 +11,7 @@ from rdflib.namespace import RDF, RDFS
 
 from minegraph.core.errors import QueryError
 from minegraph.core.formats import HTML, RDF_FORMATS, RESULT_FORMATS, Format, negotiate
-from minegraph.core.sparql import dataset, refuse_unsafe
+from minegraph.core.sparql import bounded, dataset, refuse_unsafe
 from minegraph.core.sparql_errors import explain
 from minegraph.core.vocab import FORMATS as FORMATS_NS
 from minegraph.core.vocab import SD
@@ -19,6 +19,7 @@ from minegraph.store.auth import TokenRegistry
 from minegraph.web.protocol import ProtocolError, SparqlRequest, absolute_iri, inject_using, read_request
 from minegraph.web.public import is_public_graph, public_job
 from minegraph.web.ratelimit import requesting_client
+from minegraph.web.run import Answer
 from minegraph.web.state import state
 from minegraph.web.writes import apply_write, check_token
 
@@ -50,42 +51,57 @@ def _by_name(value: str) -> tuple[str | None, str | None]:
 
 def negotiated(req: SparqlRequest) -> tuple[str | None, str | None]:
     """The formats for solutions and for triples: ``format``/``output`` parameter first, then Accept."""
-    name = req.param("format") or req.param("output")
+    return formats_for(req.param("format") or req.param("output"), request.headers.get("Accept"))
+
+
+def formats_for(name: str | None, accept: str | None) -> tuple[str | None, str | None]:
+    """The extensions of the formats for solutions and for triples a ``format`` name or an Accept header asks."""
     if name:
         return _by_name(name)
-    accept = request.headers.get("Accept")
     results, graph = negotiate(accept, RESULT_FORMATS), negotiate(accept, RDF_FORMATS)
     if results is None and graph is None and accept and ("html" in accept or "*" in accept):
         results, graph = RESULT_FORMATS[0], RDF_FORMATS[0]
     return (results.extension if results else None), (graph.extension if graph else None)
 
 
+def query_job(req: SparqlRequest, results: str | None, graph: str | None, defaults: list[str] | None,
+              named: list[str] | None, base_iri: str) -> dict[str, Any]:
+    """The job of a query (public routes narrow it to the public dataset: :func:`~minegraph.web.public.public_job`)."""
+    return {"kind": "query", "sparql": req.text, "default_graphs": defaults, "named_graphs": named,
+            "base_iri": base_iri, "results": results, "graph": graph}
+
+
+def answer_headers(answer: Answer, row_limit: int) -> list[tuple[str, str]]:
+    """The headers of a query's answer (200) besides its Content-Type."""
+    found = [("Vary", "Accept"), ("X-Minegraph-Rows", str(answer.rows))]
+    if answer.truncated:
+        found += [("X-Minegraph-Truncated", "true"), ("X-Minegraph-Row-Limit", str(row_limit)),
+                  ("Warning", f'199 minegraph "results cut at {row_limit} rows: page with LIMIT/OFFSET"')]
+    return found
+
+
 def _query(req: SparqlRequest) -> Response:
-    refuse_unsafe(req.text, "query")
+    patterns = bounded(req.text)  # a light query: no SERVICE, no nesting, no FROM (it says so by being one)
+    if patterns is None:
+        refuse_unsafe(req.text, "query")
     results, graph = negotiated(req)
     defaults, named = req.default_graphs, req.named_graphs
-    if defaults is None and named is None:  # the query's own FROM / FROM NAMED (the protocol's parameters win)
+    if defaults is None and named is None and patterns is None:  # the query's own FROM / FROM NAMED
         defaults, named = dataset(req.text)
         for iri in (defaults or []) + (named or []):
             try:
                 absolute_iri(iri, "FROM")
             except ProtocolError as error:
                 raise QueryError(f"{error}: give FROM and FROM NAMED absolute IRIs") from error
-    job: dict[str, Any] = {"kind": "query", "sparql": req.text, "default_graphs": defaults,
-                           "named_graphs": named, "base_iri": request.base_url,
-                           "results": results, "graph": graph}
     web = state()
-    answer = web.run(public_job(job), client=requesting_client())
+    job = public_job(query_job(req, results, graph, defaults, named, request.base_url))
+    answer = web.run(job, client=requesting_client(), bounded=patterns)
     response = Response(answer.body, answer.status, content_type=answer.media_type)
     response.headers["Vary"] = "Accept"
     if answer.status == 200:
-        limit = web.settings.max_rows
-        response.headers["X-Minegraph-Rows"] = str(answer.rows)
+        response.headers.update(answer_headers(answer, web.settings.max_rows))
         if answer.truncated:
             web.metrics.truncated.inc()
-            response.headers["X-Minegraph-Truncated"] = "true"
-            response.headers["X-Minegraph-Row-Limit"] = str(limit)
-            response.headers["Warning"] = f'199 minegraph "results cut at {limit} rows: page with LIMIT/OFFSET"'
     elif answer.status == 400:
         raise QueryError(answer.body.decode("utf-8", "replace"))
     return response

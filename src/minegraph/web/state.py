@@ -15,8 +15,10 @@ from typing import Any
 from flask import current_app
 
 from minegraph.core.settings import Settings
+from minegraph.core.sparql import Pattern
 from minegraph.store.locks import StoreLocks
 from minegraph.web.lanes import Lanes
+from minegraph.web.local import LocalReader
 from minegraph.web.metrics import Metrics
 from minegraph.web.run import Answer
 from minegraph.web.workers import QueryPool
@@ -35,6 +37,7 @@ class WebState:
         self._lock = threading.Lock()
         self._stats: tuple[Any, dict[str, Any]] | None = None
         self.lanes = Lanes(workers)
+        self._local: LocalReader | None = None
 
     @property
     def pool(self) -> QueryPool:
@@ -58,10 +61,27 @@ class WebState:
                     self._remote = RemoteRunner(self.settings)
         return self._remote
 
-    def run(self, job: dict[str, Any], timeout: float | None = None, *, client: str | None = None) -> Answer:
-        """Run ``job`` on a query worker (or the remote store). ``client``: the address of the client whose query
-        it is — such jobs wait in the client's lane and leave a worker to minegraph's own reads
-        (:mod:`minegraph.web.lanes`); minegraph's own jobs (pages, figures) pass None."""
+    @property
+    def local(self) -> LocalReader:
+        """The web process's own read-only handle, for bounded queries (:mod:`minegraph.web.local`)."""
+        if self._local is None:
+            with self._lock:
+                if self._local is None:
+                    self._local = LocalReader(str(self.settings.store), self.locks, self.settings.max_rows)
+                    atexit.register(self._local.close)
+        return self._local
+
+    def run(self, job: dict[str, Any], timeout: float | None = None, *, client: str | None = None,
+            bounded: list[Pattern] | None = None) -> Answer:
+        """Run ``job``: a query with ``bounded`` patterns (:func:`minegraph.core.sparql.bounded`) on the embedded
+        store in this process (:mod:`minegraph.web.local`) when they match little enough, any other job on a
+        query worker (or the remote store). ``client``: the address of the client whose query it is — such jobs
+        wait in the client's lane and leave a worker to minegraph's own reads (:mod:`minegraph.web.lanes`);
+        minegraph's own jobs (pages, figures) pass None."""
+        if bounded and not self.settings.remote:
+            answer = self.local.run(job, bounded)
+            if answer is not None:
+                return answer
         limit = self.settings.query_timeout if timeout is None else timeout
         if client is None:
             return self._run(job, limit)
@@ -100,6 +120,9 @@ class WebState:
         return self._stats[1]
 
     def close(self) -> None:
+        if self._local is not None:
+            self._local.close()
+            self._local = None
         if self._pool is not None:
             self._pool.close()
             self._pool = None
