@@ -10,7 +10,8 @@ worker processes, no public-dataset narrowing — under each HTTP server a deplo
 - ``gunicorn-sync``: the WSGI app, gunicorn sync workers;
 - ``gunicorn-gthread``: the WSGI app, gunicorn threaded workers (what ``minegraph serve`` uses);
 - ``gunicorn-uvicorn``: the ASGI app, gunicorn with uvicorn workers (``uvicorn-worker``, uvloop, httptools);
-- ``granian``: the ASGI app under granian (a Rust HTTP server);
+- ``granian``: the ASGI app under granian (a Rust HTTP server); ``granian-rsgi``, ``granian-wsgi``: the same
+  app on granian's own interface and on its WSGI one;
 
 each with two worker processes, and ``oxigraph serve-read-only`` as the reference, all driven by the load
 generator of ``sparql_bench.py`` (small-select: one incident's label, place and killed count). It reuses the
@@ -29,7 +30,8 @@ from urllib.parse import parse_qs
 
 from _net import free_port, wait_for
 
-SERVERS = ("oxigraph", "gunicorn-sync", "gunicorn-gthread", "gunicorn-uvicorn", "granian")
+SERVERS = ("oxigraph", "gunicorn-sync", "gunicorn-gthread", "gunicorn-uvicorn", "granian", "granian-rsgi",
+           "granian-wsgi")
 _STORE = None
 
 
@@ -62,6 +64,12 @@ async def asgi(scope, receive, send):  # type: ignore[no-untyped-def]
     await send({"type": "http.response.body", "body": body})
 
 
+async def rsgi(scope, protocol):  # type: ignore[no-untyped-def]
+    """The same app on granian's own interface (RSGI): no ASGI message dicts."""
+    body = _run(scope.query_string.encode())
+    protocol.response_bytes(200, [("content-type", "application/sparql-results+json")], body)
+
+
 def start(server: str, store: Path, port: int) -> tuple[subprocess.Popen[bytes], str]:
     """Start ``server`` on ``port``; returns the process and the query path."""
     here = Path(__file__).resolve().parent
@@ -80,6 +88,10 @@ def start(server: str, store: Path, port: int) -> tuple[subprocess.Popen[bytes],
         "gunicorn-uvicorn": [*gunicorn, "--worker-class", "uvicorn_worker.UvicornWorker", "ceiling_bench:asgi"],
         "granian": [str(binaries / "granian"), "--interface", "asgi", "--workers", "2", "--port", str(port),
                     "--log-level", "warning", "ceiling_bench:asgi"],
+        "granian-rsgi": [str(binaries / "granian"), "--interface", "rsgi", "--workers", "2", "--port", str(port),
+                         "--log-level", "warning", "ceiling_bench:rsgi"],
+        "granian-wsgi": [str(binaries / "granian"), "--interface", "wsgi", "--workers", "2", "--port", str(port),
+                         "--log-level", "warning", "ceiling_bench:wsgi"],
     }
     return subprocess.Popen(commands[server], env=env, cwd=here, stdout=subprocess.DEVNULL), "/sparql"
 

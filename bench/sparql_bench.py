@@ -126,7 +126,7 @@ def start_minegraph(store: Path, port: int, args: argparse.Namespace) -> subproc
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINEGRAPH_")}
     command = [sys.executable, "-m", "minegraph", "serve", "--no-build", "--store", str(store), "--port", str(port),
                "--workers", str(args.web_workers), "--threads", str(args.threads),
-               "--query-workers", str(args.query_workers)]
+               "--query-workers", str(args.query_workers), "--http-server", args.http_server]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
 
 
@@ -162,6 +162,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/out"))
     parser.add_argument("--web-workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--http-server", choices=("gunicorn", "granian"), default="gunicorn",
+                        help="the HTTP server of minegraph serve")
     parser.add_argument("--query-workers", type=int, default=3,
                         help="query processes per web worker (3: minegraph's default on 2 cores)")
     parser.add_argument("--servers", default="minegraph,oxigraph",

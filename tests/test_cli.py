@@ -50,6 +50,20 @@ def test_serve_help_names_both_ways_to_enable_writes(runner: CliRunner) -> None:
     assert runner.invoke(main, ["token", "create", "--help"]).exit_code == 0  # the command it names exists
 
 
+def test_serve_on_a_busy_port_says_so_at_once(runner: CliRunner, tmp_path: Path) -> None:
+    """Another server on the port: one line naming the address, before any store is built (no server traceback)."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(main, ["serve", "--port", str(port), "--store", str(tmp_path / "store")])
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output and "--port" in result.output
+    assert not (tmp_path / "store").exists(), "nothing was built for a server that cannot start"
+
+
 def test_build_then_query_as_table_csv_and_json(runner: CliRunner, tmp_path: Path) -> None:
     store = tmp_path / "store"
     built = runner.invoke(main, ["build", "--store", str(store), "--data", str(DATA)])
