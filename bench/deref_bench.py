@@ -139,7 +139,7 @@ def main() -> None:
     parser.add_argument("--render-workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--formats", default="ttl,html,jsonld,nt,rdf",
                         help="Formats to pre-render (about 75 KB per incident for all five).")
-    parser.add_argument("--web-workers", type=int, default=1, help="gunicorn workers of minegraph serve.")
+    parser.add_argument("--web-workers", type=int, default=1, help="web workers of minegraph serve.")
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--query-workers", type=int, default=2)
     args = parser.parse_args()
@@ -183,7 +183,7 @@ def main() -> None:
 def print_table(results: list[tuple[str, str, int, dict[str, float]]], incidents: int, per_incident: float,
                 args: argparse.Namespace) -> None:
     oxigraph = {clients: r["rps"] for server, _w, clients, r in results if server == "oxigraph serve"}
-    print(f"\n{incidents:,} incidents; {args.seconds:g} s per cell; minegraph: {args.web_workers} gunicorn worker(s) "
+    print(f"\n{incidents:,} incidents; {args.seconds:g} s per cell; minegraph: {args.web_workers} granian worker(s) "
           f"x {args.threads} threads, {args.query_workers} query process(es); nginx: worker_processes auto; "
           f"{os.cpu_count()} CPUs shared with the load generator; render: {per_incident:.1f} ms per incident "
           f"({args.formats}; {args.render_workers} worker(s))\n")

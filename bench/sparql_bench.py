@@ -4,7 +4,7 @@
 
 It generates a synthetic data set of incidents in the minegraph ontology (one named graph per synthetic
 source document, plus a places graph), loads it once with pyoxigraph, then serves that store read-only with
-``minegraph serve`` (gunicorn + query worker processes) and with ``oxigraph serve-read-only`` (PyPI
+``minegraph serve`` (granian, or gunicorn with ``--http-server gunicorn``; query worker processes) and with ``oxigraph serve-read-only`` (PyPI
 ``oxigraph``), and drives both from load generator processes on loopback (keep-alive HTTP/1.1, one
 connection per client). For each query and each number of clients it prints throughput and p50/p99
 latency, and the ratios of minegraph to oxigraph. Results are a benchmark, not a test: they depend on the
@@ -162,8 +162,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/out"))
     parser.add_argument("--web-workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--http-server", choices=("gunicorn", "granian"), default="gunicorn",
-                        help="the HTTP server of minegraph serve")
+    parser.add_argument("--http-server", choices=("granian", "gunicorn"), default="granian",
+                        help="the HTTP server of minegraph serve (its default: granian)")
     parser.add_argument("--query-workers", type=int, default=3,
                         help="query processes per web worker (3: minegraph's default on 2 cores)")
     parser.add_argument("--servers", default="minegraph,oxigraph",
@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def print_table(table: dict[tuple[str, str, int], dict[str, float]], args: argparse.Namespace) -> None:
-    print(f"\n{args.incidents} incidents; {args.seconds:g} s per cell; minegraph: {args.web_workers} gunicorn "
+    print(f"\n{args.incidents} incidents; {args.seconds:g} s per cell; minegraph: {args.web_workers} {args.http_server} "
           f"worker(s) x {args.threads} threads, {args.query_workers} query process(es) each; "
           f"{os.cpu_count()} CPUs\n")
     others = [s for s in dict.fromkeys(server for server, _n, _c in table) if s != "minegraph"]

@@ -7,6 +7,7 @@ server/gunicorn.conf.py configures: light queries are answered 1.6-1.8x faster b
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
@@ -97,6 +98,8 @@ def run_granian(settings: Settings, host: str, port: int, workers: int, threads:
     from granian.log import LogLevels
 
     os.environ.update({env_name(name): str(getattr(settings, name)) for name, _default, _help in SETTINGS})
+    # granian warns of "quite high" thread counts: these threads mostly wait for a query process, as intended
+    logging.getLogger("_granian").addFilter(lambda record: "seems quite high" not in record.getMessage())
     Granian("minegraph.web:create_app", factory=True, address=host, port=port, interface=Interfaces.WSGI,
             workers=workers, blocking_threads=threads, log_level=LogLevels.warning, respawn_failed_workers=True).serve()
 
