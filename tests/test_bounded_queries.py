@@ -156,6 +156,28 @@ def test_a_light_looking_query_that_matches_too_much_is_stopped_at_the_limit(wid
     assert runaway not in spy
 
 
+def test_a_comment_ended_by_a_carriage_return_hides_nothing() -> None:
+    """The engine ends a comment at CR: what follows is part of the query, so the query is not light."""
+    from minegraph.core.sparql import bounded
+
+    heavy = f"SELECT * WHERE {{ <{INCIDENT}> ?p ?o # x\r . ?a ?b ?c . ?d ?e ?f FILTER(STR(?c) = \"z\") \n}}"
+    assert bounded(heavy) is None
+    assert bounded(heavy.replace("\r", " ")) == [(INCIDENT, None)]  # a comment to the end of the line
+
+
+def test_how_a_query_is_answered_does_not_depend_on_restricted_data(wide: Flask) -> None:
+    """The bound counts public triples only: a restricted triple about a thing changes neither the answer nor
+    the way to it (a tester timed the difference to learn whether restricted data about an IRI existed)."""
+    from pyoxigraph import Store
+
+    from minegraph.web.run import Snapshot
+
+    snapshot = Snapshot(Store.read_only(str(wide.extensions["minegraph"].settings.store)))
+    assert snapshot.count(VICTIM, None, BASE) == 1, "its type, not its restricted name"
+    assert snapshot.count(VICTIM, str(LABEL.value), BASE) == 0
+    assert snapshot.count(WIDE, None, BASE) == 400
+
+
 def test_a_write_goes_through_and_the_next_light_query_sees_it(wide: Flask) -> None:
     subject = "https://example.org/s"
     query = f"SELECT ?o WHERE {{ <{subject}> <https://example.org/p> ?o }}"

@@ -120,9 +120,12 @@ def test_the_scanner_reads_hostile_text_in_linear_time() -> None:
     "SELECT * WHERE { ?s ?p 1SERVICE <http://127.0.0.1:1/> { ?a ?b ?c } }",
     "PREFIX : <http://127.0.0.1:1/> SELECT * WHERE { ?s ?p ?o SERVICE:q { ?a ?b ?c } }",
     "SELECT * WHERE { ?s ?p 1e1SERVICE <http://127.0.0.1:1/> { ?a ?b ?c } }",
+    "SELECT * WHERE { ?s ?p ?o # a comment ended by a carriage return\r SERVICE <http://127.0.0.1:1/> { ?a ?b ?c } \n}",
+    "SELECT * WHERE { <http://ex/a> a ?o # light before the comment\r SERVICE <http://127.0.0.1:1/> { ?x ?y ?z } \n}",
 ])
 def test_service_is_found_however_it_touches_its_neighbours(client: FlaskClient, text: str) -> None:
-    """pyoxigraph reads ``1SERVICE`` as ``1 SERVICE`` and ``SERVICE:q`` as ``SERVICE :q``, and fetched the URL."""
+    """pyoxigraph reads ``1SERVICE`` as ``1 SERVICE`` and ``SERVICE:q`` as ``SERVICE :q``, and fetched the URL; it
+    ends a comment at a carriage return, where the scanner read on to the line feed (an attacker's finding)."""
     assert outbound(text) == ["SERVICE"]
     _refused(client.post("/sparql", data=text, headers=QUERY), "SERVICE is not allowed")
 
@@ -278,3 +281,23 @@ def test_odd_terms_in_a_graph_store_write_are_4xx(client: FlaskClient, body: str
 def test_odd_terms_in_an_update_are_4xx(client: FlaskClient, update: str) -> None:
     reply = client.post("/sparql", data=update.encode(), headers=UPDATE)
     assert 200 <= reply.status_code < 500, reply.get_data(as_text=True)[:500]
+
+
+@pytest.mark.parametrize("text", [
+    # nesting hidden in a comment that the engine ends at a carriage return
+    "SELECT * WHERE { ?s ?p ?o # x\r FILTER(" + "(" * 100 + "1" + ")" * 100 + ") \n}",
+    # nesting hidden in what the scanner would read as one IRI and the engine as two comparisons
+    "SELECT * WHERE { ?s ?p ?o FILTER(?o<" + "(" * 1500 + "1" + ")" * 1500 + ">?s) }",
+])
+def test_nesting_hidden_from_the_scanner_is_still_refused(client: FlaskClient, text: str) -> None:
+    """3,000 nested parentheses hidden this way crashed a web worker (an attacker's finding)."""
+    _refused(client.post("/sparql", data=text, headers=QUERY), "nests")
+
+
+def test_load_hidden_after_a_carriage_return_is_refused() -> None:
+    from minegraph.core.errors import QueryError
+    from minegraph.core.sparql import refuse_unsafe
+
+    update = "INSERT DATA { <http://ex/a> <http://ex/b> 1 } # x\r ; LOAD SILENT <http://127.0.0.1:1/x.ttl>\n"
+    with pytest.raises(QueryError, match="LOAD is not allowed"):
+        refuse_unsafe(update, "update")

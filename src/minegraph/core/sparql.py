@@ -34,7 +34,7 @@ from rdflib.namespace import RDF
 from minegraph.core.errors import QueryError
 
 _TOKEN = re.compile(
-    r"""(?P<skip>'''.*?(?:'''|\Z)|\"\"\".*?(?:\"\"\"|\Z)|'(?:[^'\\\n]|\\.)*+'?|"(?:[^"\\\n]|\\.)*+"?|\#[^\n]*+
+    r"""(?P<skip>'''.*?(?:'''|\Z)|\"\"\".*?(?:\"\"\"|\Z)|'(?:[^'\\\r\n]|\\.)*+'?|"(?:[^"\\\r\n]|\\.)*+"?|\#[^\r\n]*+
               |[?$]\w*+|_:[\w.-]*+|@[A-Za-z]++(?:-[A-Za-z0-9]++)*+|\^\^|\d++(?:\.\d*+)?(?:[eE][+-]?\d++)?)
       |<(?P<iri>[^<>"{}|^`\\\s]*+)>
       |(?P<open>\{)|(?P<close>\})|(?P<nest>[(\[])|(?P<unnest>[)\]])
@@ -51,6 +51,10 @@ MAX_NESTING = 64
 #: operators of expressions and property paths. Each makes the algebra one level deeper: a flat chain of 8,000
 #: ``+ 1`` or ``OPTIONAL {…}`` crashes pyoxigraph too.
 MAX_OPERATORS = 2_000
+#: The longest IRI a query or an update may write. In an expression ``<`` and ``>`` are also comparisons: what this
+#: scanner reads as one IRI (``?a<((((…1…))))>?b``) the engine may read as an expression nested that deep, so a
+#: longer IRI counts as nesting too deep (2,000 nested parentheses did not crash pyoxigraph 0.5.13, 3,000 did).
+MAX_IRI = 2_048
 _CHAINING = ("UNION", "OPTIONAL", "MINUS", "FILTER", "BIND", "GRAPH", "SERVICE", "VALUES", "IN")
 
 
@@ -74,6 +78,9 @@ def measure(text: str) -> tuple[list[str], int, int]:
     found: list[str] = []
     depth = deepest = count = 0
     for match in _TOKEN.finditer(text):
+        iri = match.group("iri")
+        if iri is not None and len(iri) > MAX_IRI:  # a `<` of an expression may open what looks like an IRI
+            deepest = max(deepest, MAX_NESTING + 1)
         if match.group("open") or match.group("nest"):
             depth += 1
             deepest = max(deepest, depth)
@@ -166,10 +173,10 @@ def dataset(text: str) -> tuple[list[str] | None, list[str] | None]:
 #: The tokens :func:`bounded` knows; anything else (a long string, a path operator, a bracket…) makes a query
 #: unbounded for it.
 _PLAIN = re.compile(
-    r"""(?P<space>\s+|\#[^\n]*)
+    r"""(?P<space>\s+|\#[^\r\n]*)
       |(?P<iri><[^<>"{}|^`\\\s]*>)
       |(?P<var>[?$]\w+)
-      |(?P<literal>"(?:[^"\\\n]|\\.)*"(?!")|'(?:[^'\\\n]|\\.)*'(?!')|[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
+      |(?P<literal>"(?:[^"\\\r\n]|\\.)*"(?!")|'(?:[^'\\\r\n]|\\.)*'(?!')|[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
       |(?P<suffix>@[A-Za-z]+(?:-[A-Za-z0-9]+)*|\^\^)
       |(?P<pname>[A-Za-z][\w-]*:(?:[\w%-]+(?:\.[\w%-]+)*)?|:(?:[\w%-]+(?:\.[\w%-]+)*)?)
       |(?P<word>[A-Za-z]+)

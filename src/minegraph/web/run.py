@@ -75,6 +75,7 @@ class Snapshot:
         self._graphs: list[str] | None = None
         self._union_is_public: dict[str, bool] = {}
         self._counts: dict[tuple[str, str | None], int] = {}
+        self._private: list[NamedNode | DefaultGraph] | None = None
 
     def graphs(self) -> list[str]:
         """The named graphs, those still loading left out (:data:`~minegraph.store.view.GRAPHS_QUERY`)."""
@@ -91,18 +92,31 @@ class Snapshot:
             found = self._union_is_public[base] = union_is_public(self.store, base)
         return found
 
-    def count(self, subject: str, predicate: str | None) -> int:
-        """How many triples of the store (any graph) have ``subject`` (and ``predicate``), counted up to one more
-        than :data:`BOUNDED_WORK`; kept (for at most :data:`COUNTS_KEPT` patterns) while the snapshot lasts."""
+    def count(self, subject: str, predicate: str | None, base: str) -> int:
+        """How many triples of the public graphs have ``subject`` (and ``predicate``), counted up to one more than
+        :data:`BOUNDED_WORK` (a triple in several graphs counts for each); kept (for at most :data:`COUNTS_KEPT`
+        patterns) while the snapshot lasts. Only public data: what a public query may not read must not change
+        how it is answered, nor how fast."""
         key = (subject, predicate)
         found = self._counts.get(key)
         if found is None:
-            quads = self.store.quads_for_pattern(NamedNode(subject), NamedNode(predicate) if predicate else None, None)
-            found = len(list(islice(quads, BOUNDED_WORK + 1)))
+            s, p = NamedNode(subject), NamedNode(predicate) if predicate else None
+            found = len(list(islice(self.store.quads_for_pattern(s, p, None), BOUNDED_WORK + 1)))
+            if found and not self.union_is_public(base):
+                for graph in self.private_graphs(base):
+                    found -= len(list(islice(self.store.quads_for_pattern(s, p, None, graph), found)))
             if len(self._counts) >= COUNTS_KEPT:
                 self._counts.clear()
             self._counts[key] = found
         return found
+
+    def private_graphs(self, base: str) -> list[NamedNode | DefaultGraph]:
+        """The graphs a public query may not read: the store's default graph, restricted and loading graphs."""
+        if self._private is None:
+            public = set(public_graphs(self.graphs(), base))
+            named = [g for g in self.store.named_graphs() if isinstance(g, NamedNode) and g.value not in public]
+            self._private = [DefaultGraph(), *named]
+        return self._private
 
     def public_dataset(self, base: str, default_graphs: list[str] | None,
                        named_graphs: list[str] | None) -> tuple[list[str] | None, list[str] | None]:
@@ -143,9 +157,10 @@ def run_bounded(store: Store, job: dict[str, Any], patterns: list[Pattern], max_
     Each pattern is first bounded by all the triples of its subject (one look-up per subject, kept by the
     snapshot until the store changes); only when that bound is too loose are the patterns counted one by one."""
     snapshot = snapshot or Snapshot(store)
+    base = job.get("public") or ""
     try:
-        if _product(snapshot.count(subject, None) for subject, _predicate in patterns) > BOUNDED_WORK and _product(
-                snapshot.count(subject, predicate) for subject, predicate in patterns) > BOUNDED_WORK:
+        if _product(snapshot.count(subject, None, base) for subject, _predicate in patterns) > BOUNDED_WORK and (
+                _product(snapshot.count(subject, predicate, base) for subject, predicate in patterns) > BOUNDED_WORK):
             return None
     except ValueError:  # not an IRI the store accepts: the query worker gives the error
         return None
