@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -163,3 +164,79 @@ def test_a_breakdown_is_not_zero_when_some_people_are_not_described() -> None:
     everyone = Counter(killed=1, injured=0, m=1, stated_sex=1)
     assert breakdown(everyone, "f", "sex") == 0
     assert breakdown(Counter(killed=1, m=1, stated_sex=1, unstated_injured=1), "f", "sex") is None
+
+
+# --- admin levels from the hierarchy, small cells of 1-4, an empty store -----------------------------------------
+
+MG, MGC = f"{BASE}def/", f"{BASE}concept/"
+NOTATION = "<http://www.w3.org/2004/02/skos/core#notation>"
+
+
+def _memory_store(victims: list[str], place: str = "village", injured: int = 9) -> object:
+    """A store of one incident at ``place`` (in a hierarchy country > province > district > village), injuring
+    ``injured`` people whose sexes are ``victims`` (``female``, ``male`` or ``unknown``), in April 2023."""
+    from pyoxigraph import RdfFormat, Store
+
+    lines = []
+    hierarchy = [("country", 0, "", None, "CO"), ("province", 1, "CO05", "country", None),
+                 ("district", 2, "CO05001", "province", None), ("village", 3, "", "district", None)]
+    for name, level, pcode, parent, iso in hierarchy:
+        iri = f"<{BASE}id/place/{name}>"
+        lines += [f'{iri} <{MG}adminLevel> {level} .', f'{iri} <http://www.w3.org/2000/01/rdf-schema#label> '
+                  f'"{name.title()}"@en .']
+        lines += [f'{iri} <{MG}pcode> "{pcode}" .'] if pcode else []
+        lines += [f'{iri} <http://schema.org/containedInPlace> <{BASE}id/place/{parent}> .'] if parent else []
+        lines += [f'{iri} <{MG}iso3166> "{iso}" .'] if iso else []
+    incident = f"<{BASE}id/incident/i>"
+    date = "<http://www.w3.org/2001/XMLSchema#date>"
+    lines += [f"{incident} a <{MG}Incident> ; <{MG}earliestDate> \"2023-04-01\"^^{date} ;"
+              f" <{MG}latestDate> \"2023-04-30\"^^{date} ;"
+              f" <{MG}place> <{BASE}id/place/{place}> ; <{MG}explosiveOrdnanceType> <{MGC}device/apm> ;"
+              f" <{MG}killedCount> 0 ; <{MG}injuredCount> {injured} ;"
+              f" <http://www.w3.org/2006/time#hasTime> [ <http://www.w3.org/2006/time#year> \"2023\" ;"
+              f" <http://www.w3.org/2006/time#month> \"--04\" ] .",
+              f'<{MGC}device/apm> {NOTATION} "antipersonnel-mine" .',
+              f'<{MGC}outcome/injured> {NOTATION} "injured" .']
+    for sex in ("female", "male", "unknown"):
+        lines.append(f'<{MGC}sex/{sex}> {NOTATION} "{sex}" .')
+    for n, sex in enumerate(victims):
+        lines.append(f"<{BASE}id/victim/v{n}> a <{MG}Victim> ; <{MG}incident> {incident} ; "
+                     f"<{MG}outcome> <{MGC}outcome/injured> ; <{MG}sex> <{MGC}sex/{sex}> .")
+    store = Store()
+    store.load("\n".join(lines).encode(), format=RdfFormat.TURTLE)
+    return store
+
+
+def test_an_incident_at_a_settlement_has_its_district_and_province() -> None:
+    [incident] = read_incidents(_memory_store([]))  # type: ignore[arg-type]
+    assert incident.adm1 == ("CO05", "Province") and incident.adm2 == ("CO05001", "District")
+    assert incident.country == "COL" and incident.month == "2023-04" and incident.injured == 9
+
+
+@pytest.mark.parametrize("women", [1, 2, 3, 4, 5])
+def test_a_breakdown_cell_of_one_to_four_people_is_suppressed(women: int) -> None:
+    """Nine people injured, all described: ``women`` women and the rest men. 1-4 women: the cell is empty and
+    named; 5: shown. The men (4-8) are suppressed as well when fewer than five."""
+    store = _memory_store(["female"] * women + ["male"] * (9 - women))
+    incidents = read_incidents(store)  # type: ignore[arg-type]
+    text, suppressed = aggregates_csv(incidents, store)  # type: ignore[arg-type]
+    lines = list(csv.reader(text.splitlines()))
+    row = dict(zip(lines[1], lines[2], strict=True))
+    men = 9 - women
+    assert row["#affected+f"] == ("" if women < SMALL_CELL else str(women))
+    assert row["#affected+m"] == ("" if men < SMALL_CELL else str(men))
+    named = row["#meta+suppressed"].split()
+    assert ("#affected+f" in named) == (women < SMALL_CELL) and ("#affected+m" in named) == (men < SMALL_CELL)
+    assert suppressed == (women < SMALL_CELL) + (men < SMALL_CELL)
+    assert row["#affected+injured"] == "9", "totals are never suppressed"
+
+
+def test_a_store_without_incidents_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
+    from pyoxigraph import Store
+
+    from minegraph.core.errors import InputError
+    from minegraph.publish.hxl_export import export
+
+    with pytest.raises(InputError, match="no incidents"):
+        export(Store(), tmp_path / "export", base=BASE)  # type: ignore[arg-type]
+    assert not (tmp_path / "export").exists()

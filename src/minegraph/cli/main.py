@@ -263,6 +263,8 @@ def export(fmt: str, output: Path, store: Path | None, base_uri: str | None) -> 
     try:
         public = PublicStore(handle, settings.base_uri)  # restricted graphs are never exported
         files = write_export(public, output, base=settings.base_uri)  # type: ignore[arg-type]
+    except MinegraphError as error:
+        fail(error)
     finally:
         handle.close()
     for path in files.values():
