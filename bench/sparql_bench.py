@@ -4,11 +4,11 @@
 
 It generates a synthetic data set of incidents in the minegraph ontology (one named graph per synthetic
 source document, plus a places graph), loads it once with pyoxigraph, then serves that store read-only with
-``minegraph serve`` (granian, or gunicorn with ``--http-server gunicorn``; query worker processes) and with ``oxigraph serve-read-only`` (PyPI
-``oxigraph``), and drives both from load generator processes on loopback (keep-alive HTTP/1.1, one
-connection per client). For each query and each number of clients it prints throughput and p50/p99
-latency, and the ratios of minegraph to oxigraph. Results are a benchmark, not a test: they depend on the
-machine (the load generator shares its cores with the servers).
+``minegraph serve`` (granian, or gunicorn with ``--http-server gunicorn``; query worker processes) and with
+``oxigraph serve-read-only`` (PyPI ``oxigraph``), and drives both from load generator processes on loopback
+(keep-alive HTTP/1.1, one connection per client). For each query and each number of clients it prints
+throughput and p50/p99 latency, and the ratios of minegraph to oxigraph. Results are a benchmark, not a test:
+they depend on the machine (the load generator shares its cores with the servers).
 """
 
 from __future__ import annotations
@@ -214,8 +214,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def print_table(table: dict[tuple[str, str, int], dict[str, float]], args: argparse.Namespace) -> None:
-    print(f"\n{args.incidents} incidents; {args.seconds:g} s per cell; minegraph: {args.web_workers} {args.http_server} "
-          f"worker(s) x {args.threads} threads, {args.query_workers} query process(es) each; "
+    print(f"\n{args.incidents} incidents; {args.seconds:g} s per cell; minegraph: {args.web_workers} "
+          f"{args.http_server} worker(s) x {args.threads} threads, {args.query_workers} query process(es) each; "
           f"{os.cpu_count()} CPUs\n")
     others = [s for s in dict.fromkeys(server for server, _n, _c in table) if s != "minegraph"]
     head = "| query | clients | minegraph req/s | p50 ms | p99 ms |"
