@@ -89,10 +89,10 @@ def test_aggregates_suppress_small_breakdown_cells_and_say_so(tmp_path: Path, da
         store.close()
     rows = list(csv.reader(text.splitlines()))
     assert rows[1][-1] == "#meta+suppressed"
-    assert rows[2][:6] == ["AZE", "AZ60900001", "Aghdam District", "2006-01", "2", "6"]
+    assert rows[2][:7] == ["AZE", "AZ60900001", "Aghdam District", "2006", "2006-01", "2", "6"]
     # no sex or age is recorded in the fictional victims: not known, so empty (never 0), and not suppressed
-    assert rows[2][6:9] == ["", "", ""] and suppressed == 0 and rows[2][-1] == ""
-    assert all(not cell or int(cell) == 0 or int(cell) >= SMALL_CELL for cell in rows[2][6:9])
+    assert rows[2][7:10] == ["", "", ""] and suppressed == 0 and rows[2][-1] == ""
+    assert all(not cell or int(cell) == 0 or int(cell) >= SMALL_CELL for cell in rows[2][7:10])
 
 
 def test_hdx_metadata_states_the_rule(runner: CliRunner, built_settings: Settings, tmp_path: Path) -> None:
@@ -240,3 +240,16 @@ def test_a_store_without_incidents_is_refused_and_nothing_is_written(tmp_path: P
     with pytest.raises(InputError, match="no incidents"):
         export(Store(), tmp_path / "export", base=BASE)  # type: ignore[arg-type]
     assert not (tmp_path / "export").exists()
+
+
+def test_incidents_whose_month_is_not_known_have_a_row_for_their_year() -> None:
+    """Year-only data (a table of years and areas) used to give an aggregates file of headers only."""
+    store = _memory_store(["female"] * 5 + ["male"] * 4)
+    store.update("DELETE WHERE { ?when <http://www.w3.org/2006/time#month> ?m }")  # type: ignore[attr-defined]
+    incidents = read_incidents(store)  # type: ignore[arg-type]
+    assert incidents[0].month is None and incidents[0].year == "2023"
+    text, _suppressed = aggregates_csv(incidents, store)  # type: ignore[arg-type]
+    lines = list(csv.reader(text.splitlines()))
+    [row] = [dict(zip(lines[1], line, strict=True)) for line in lines[2:]]
+    assert (row["#date+year"], row["#date+month"], row["#adm1+code"]) == ("2023", "", "CO05")
+    assert (row["#affected+injured"], row["#affected+f"], row["#event+num"]) == ("9", "5", "1")

@@ -246,8 +246,9 @@ def export(fmt: str, output: Path, store: Path | None, base_uri: str | None) -> 
     """Export the data for the Humanitarian Data Exchange (HDX).
 
     Writes incidents.csv (one row per incident, HXL hashtags, readable back by `minegraph ingest`),
-    aggregates.csv (casualties per admin-1 area and month; breakdown cells of fewer than 5 people
-    suppressed, the rule stated in the metadata) and hdx-metadata.json (the HDX dataset fields).
+    aggregates.csv (casualties per admin-1 area and month, or year when the month is not known; breakdown
+    cells of fewer than 5 people suppressed, the rule stated in the metadata) and hdx-metadata.json (the HDX
+    dataset fields). A store without incidents is refused.
     """
     from minegraph.publish.hxl_export import export as write_export
     from minegraph.store.embedded import EmbeddedStore

@@ -7,7 +7,9 @@ of the incident's place: a settlement has its district and province), the device
 source did not state (no ``mg:killedCount`` / ``mg:injuredCount``) is an empty cell, never 0. It reads back
 through minegraph's own HXL importer to the same incidents and counts (an empty cell: a count not stated).
 
-``aggregates.csv`` has one row per admin-1 area and month (incidents whose year and month are known):
+``aggregates.csv`` has one row per admin-1 area and month, and per admin-1 area and year for the incidents whose
+month is not known (``#date+year`` always, ``#date+month`` empty in those rows; an incident without a year is in
+no row):
 casualties killed and injured, their breakdown by sex and for children, the number of incidents, and how many
 of them do not state the number killed (``#event+num+unstated+killed``) or injured (``…+injured``). Killed and
 injured are sums of the stated counts only: an unstated count adds nothing (it is not 0), and a cell in which no
@@ -50,7 +52,7 @@ INCIDENT_COLUMNS = (
 )
 AGGREGATE_COLUMNS = (
     ("Country", "#country+code"), ("Admin 1 P-code", "#adm1+code"), ("Admin 1", "#adm1+name"),
-    ("Month", "#date+month"), ("Killed", "#affected+killed"), ("Injured", "#affected+injured"),
+    ("Year", "#date+year"), ("Month", "#date+month"), ("Killed", "#affected+killed"), ("Injured", "#affected+injured"),
     ("Female", "#affected+f"), ("Male", "#affected+m"), ("Children", "#affected+children"),
     ("Incidents", "#event+num"), ("Incidents not stating killed", "#event+num+unstated+killed"),
     ("Incidents not stating injured", "#event+num+unstated+injured"), ("Suppressed cells", "#meta+suppressed"),
@@ -92,6 +94,7 @@ class Incident:
     adm2: tuple[str, str]
     source: str
     sources: set[str] = field(default_factory=set)
+    year: str | None = None
 
 
 def _iso3(alpha2: str | None) -> str:
@@ -191,7 +194,7 @@ def read_incidents(store: Store) -> list[Incident]:
                               _iso3(country.iso if country else None),
                               (adm1.pcode, adm1.label) if adm1 else ("", ""),
                               (adm2.pcode, adm2.label) if adm2 else ("", ""),
-                              stated[0] if stated else "", set(stated))
+                              stated[0] if stated else "", set(stated), year or None)
     return sorted(found.values(), key=lambda i: (i.earliest, i.iri))
 
 
@@ -228,7 +231,7 @@ def breakdown(counts: Counter[str], key: str, category: str) -> int | None:
 
 
 def aggregates_csv(incidents: list[Incident], store: Store) -> tuple[str, int]:
-    """The per admin-1 and month table, and how many cells it suppressed.
+    """The per admin-1 and month (or year, when the month is not known) table, and how many cells it suppressed.
 
     Killed and injured sum the counts the incidents of a cell state; the incidents that do not state one are counted
     apart (``unstated_killed``, ``unstated_injured``), and a sum no incident states is an empty cell. The breakdown
@@ -244,11 +247,11 @@ def aggregates_csv(incidents: list[Incident], store: Store) -> tuple[str, int]:
         for key, category, value in BREAKDOWN:
             if values[category] == value:
                 counts[key] += 1
-    cells: dict[tuple[str, str, str, str], Counter[str]] = defaultdict(Counter)
+    cells: dict[tuple[str, str, str, str, str], Counter[str]] = defaultdict(Counter)
     for i in incidents:
-        if i.month is None or not i.adm1[0]:
+        if i.year is None or not i.adm1[0]:
             continue
-        cell = cells[(i.country, i.adm1[0], i.adm1[1], i.month)]
+        cell = cells[(i.country, i.adm1[0], i.adm1[1], i.year, i.month or "")]
         cell["incidents"] += 1
         for name, count in (("killed", i.killed), ("injured", i.injured)):
             if count is None:
@@ -261,7 +264,7 @@ def aggregates_csv(incidents: list[Incident], store: Store) -> tuple[str, int]:
     writer.writerow([name for name, _tag in AGGREGATE_COLUMNS])
     writer.writerow([tag for _name, tag in AGGREGATE_COLUMNS])
     suppressed_total = 0
-    for (country, pcode, name, month), counts in sorted(cells.items()):
+    for (country, pcode, name, year, month), counts in sorted(cells.items()):
         cells_out, suppressed = [], []
         for key, category, _value in BREAKDOWN:
             value = breakdown(counts, key, category)
@@ -272,7 +275,7 @@ def aggregates_csv(incidents: list[Incident], store: Store) -> tuple[str, int]:
                 cells_out.append(_cell(value))
         suppressed_total += len(suppressed)
         sums = [str(counts[n]) if counts[f"unstated_{n}"] < counts["incidents"] else "" for n in ("killed", "injured")]
-        writer.writerow([country, pcode, name, month, *sums, *cells_out, counts["incidents"],
+        writer.writerow([country, pcode, name, year, month, *sums, *cells_out, counts["incidents"],
                          counts["unstated_killed"], counts["unstated_injured"], " ".join(suppressed)])
     return out.getvalue(), suppressed_total
 
@@ -298,7 +301,9 @@ def hdx_metadata(incidents: list[Incident], *, base: str, suppressed: int) -> di
         "caveats": (f"Breakdown cells (#affected+f, #affected+m, #affected+children) of fewer than {SMALL_CELL} "
                     "people are suppressed in aggregates.csv (left empty and named in #meta+suppressed); totals "
                     "are not, because every incident is published with its counts. Victims are never named. "
-                    "Aggregates count only incidents whose year and month are known. "
+                    "Aggregates have a row per admin-1 area and month, and a row per admin-1 area and year (the "
+                    "month empty) for the incidents whose month is not known; incidents whose year is not known are "
+                    "in no row. "
                     "Unknown is not zero: when a source does not state how many people were killed or injured, "
                     "the #affected+killed or #affected+injured cell of incidents.csv is empty, never 0. In "
                     "aggregates.csv those columns are sums of the stated counts only (empty when no incident of "
@@ -318,9 +323,9 @@ def hdx_metadata(incidents: list[Incident], *, base: str, suppressed: int) -> di
         "resources": [
             {"name": "incidents.csv", "format": "CSV", "description": "One row per incident (HXL)."},
             {"name": "aggregates.csv", "format": "CSV",
-             "description": "Casualties per admin-1 area and month (HXL): sums of the stated counts, with the "
-                            "number of incidents that do not state them; a breakdown by sex or age that is not known "
-                            "is empty, never 0; small cells suppressed."},
+             "description": "Casualties per admin-1 area and month, or year when the month is not known (HXL): "
+                            "sums of the stated counts, with the number of incidents that do not state them; a "
+                            "breakdown by sex or age that is not known is empty, never 0; small cells suppressed."},
         ],
         "minegraph": {"incidents": len(incidents), "suppressed_cells": suppressed, "small_cell": SMALL_CELL,
                       "breakdown_not_stated": "empty cell (not suppressed): no 0 unless every person of the row "
