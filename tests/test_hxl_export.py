@@ -99,7 +99,9 @@ def test_hdx_metadata_states_the_rule(runner: CliRunner, built_settings: Setting
     out = tmp_path / "export"
     assert runner.invoke(main, ["export", "--store", str(built_settings.store), "-o", str(out)]).exit_code == 0
     metadata = json.loads((out / "hdx-metadata.json").read_text(encoding="utf-8"))
-    assert metadata["license_id"] == "cc-by" and {"name": "aze"} in metadata["groups"]
+    assert {"name": "aze"} in metadata["groups"]
+    # the seed's source keeps its rights: the export says so instead of CC BY 4.0
+    assert metadata["license_id"] == "hdx-other" and "All rights reserved by the publisher" in metadata["license_other"]
     assert f"fewer than {SMALL_CELL}" in metadata["caveats"]
     assert metadata["dataset_date"].startswith("[2020-04-06")
     assert not listed_for_redaction().contains((out / "incidents.csv").read_text(encoding="utf-8"))
@@ -253,3 +255,20 @@ def test_incidents_whose_month_is_not_known_have_a_row_for_their_year() -> None:
     [row] = [dict(zip(lines[1], line, strict=True)) for line in lines[2:]]
     assert (row["#date+year"], row["#date+month"], row["#adm1+code"]) == ("2023", "", "CO05")
     assert (row["#affected+injured"], row["#affected+f"], row["#event+num"]) == ("9", "5", "1")
+
+
+def test_the_licence_is_the_sources_when_they_all_say_cc_by() -> None:
+    from minegraph.publish.hxl_export import hdx_metadata, read_licences
+
+    store = _memory_store([])
+    source = f"{BASE}id/source/s"
+    store.update(f"""INSERT DATA {{ <{source}> a <{MG}SourceDocument> ; <http://purl.org/dc/terms/title> "A register" ;
+        <http://purl.org/dc/terms/license> "https://creativecommons.org/licenses/by/4.0/" .
+      <{BASE}id/statement/t> <http://www.w3.org/ns/prov#wasDerivedFrom> <{source}> .
+      <{BASE}id/incident/i> <{MG}supportedBy> <{BASE}id/statement/t> }}""")  # type: ignore[attr-defined]
+    incidents = read_incidents(store)  # type: ignore[arg-type]
+    metadata = hdx_metadata(incidents, base=BASE, suppressed=0, licences=read_licences(store))  # type: ignore[arg-type]
+    assert metadata["license_id"] == "cc-by" and "license_other" not in metadata
+    store.update(f"""DELETE WHERE {{ <{source}> <http://purl.org/dc/terms/license> ?l }}""")  # type: ignore[attr-defined]
+    metadata = hdx_metadata(incidents, base=BASE, suppressed=0, licences=read_licences(store))  # type: ignore[arg-type]
+    assert metadata["license_id"] == "hdx-other" and "A register: no licence stated" in metadata["license_other"]

@@ -68,6 +68,8 @@ COUNTS = """SELECT ?incident ?value WHERE { ?incident a mg:Incident ; %s ?value 
 WHEN = """SELECT ?incident ?year ?month ?day WHERE { ?incident a mg:Incident ; time:hasTime ?when .
   OPTIONAL { ?when time:year ?year } OPTIONAL { ?when time:month ?month } OPTIONAL { ?when time:day ?day } }"""
 SOURCES = """SELECT ?incident ?source WHERE { ?incident a mg:Incident ; mg:supportedBy/prov:wasDerivedFrom ?source }"""
+LICENCES = """SELECT ?source ?title ?licence WHERE { ?source a mg:SourceDocument .
+  OPTIONAL { ?source dcterms:title ?title } OPTIONAL { ?source dcterms:license ?licence } }"""
 PLACES = """SELECT ?place ?level ?label ?pcode ?parent ?iso WHERE { ?place mg:adminLevel ?level .
   OPTIONAL { ?place rdfs:label ?label } OPTIONAL { ?place mg:pcode ?pcode }
   OPTIONAL { ?place schema:containedInPlace ?parent } OPTIONAL { ?place mg:iso3166 ?iso } }"""
@@ -280,8 +282,37 @@ def aggregates_csv(incidents: list[Incident], store: Store) -> tuple[str, int]:
     return out.getvalue(), suppressed_total
 
 
-def hdx_metadata(incidents: list[Incident], *, base: str, suppressed: int) -> dict[str, Any]:
-    """The HDX (CKAN) dataset fields for the export."""
+#: How a source's licence statement says CC BY 4.0.
+CC_BY = ("creativecommons.org/licenses/by/4.0", "cc by 4.0", "cc-by-4.0", "cc-by 4.0")
+
+
+def read_licences(store: Store) -> dict[str, tuple[str, str]]:
+    """Each source document's title and licence statement ("" when it states none)."""
+    found: dict[str, tuple[str, str]] = {}
+    for row in _rows(store, LICENCES):
+        found.setdefault(_value(row, "source"), (_value(row, "title"), _value(row, "licence")))
+    return found
+
+
+def licence_fields(incidents: list[Incident], licences: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """The HDX licence of the export: CC BY 4.0 when every source of its incidents says so; otherwise HDX's
+    "other", with each source's own terms — the facts are the sources', and minegraph's CC BY 4.0 on its own work
+    does not override them."""
+    used = sorted({source for i in incidents for source in i.sources})
+    terms = [licences.get(source, ("", "")) for source in used]
+    if used and all(any(mark in text.casefold() for mark in CC_BY) for _title, text in terms):
+        return {"license_id": "cc-by", "license_title": "Creative Commons Attribution 4.0 International (CC BY 4.0)"}
+    stated = "; ".join(f"{title or source}: {text or 'no licence stated'}"
+                       for source, (title, text) in zip(used, terms, strict=True))
+    return {"license_id": "hdx-other", "license_title": "Other",
+            "license_other": ("minegraph's own work (the structure, the attribution of each fact) is CC BY 4.0; the "
+                              f"facts are their sources', whose terms apply: {stated or 'no source stated'}.")}
+
+
+def hdx_metadata(incidents: list[Incident], *, base: str, suppressed: int,
+                 licences: dict[str, tuple[str, str]] | None = None) -> dict[str, Any]:
+    """The HDX (CKAN) dataset fields for the export; the licence from the sources' (``licences``:
+    :func:`read_licences`)."""
     earliest = min((i.earliest for i in incidents), default="")
     latest = max((i.latest for i in incidents), default="")
     countries = sorted({i.country.lower() for i in incidents if i.country})
@@ -291,8 +322,7 @@ def hdx_metadata(incidents: list[Incident], *, base: str, suppressed: int) -> di
         "notes": ("Incidents caused by landmines and explosive remnants of war, each with the statements that "
                   "report it (who said it, where, with the exact quote), from minegraph's linked open data. "
                   f"Every incident is citable by its URI under {base}id/incident/."),
-        "license_id": "cc-by",
-        "license_title": "Creative Commons Attribution 4.0 International (CC BY 4.0)",
+        **licence_fields(incidents, licences or {}),
         "dataset_source": "minegraph, from news reports, official statements and casualty data sets (see #meta+source)",
         "methodology": "Other",
         "methodology_other": ("Curated records and tabular sources are mapped to RDF and validated against SHACL "
@@ -350,6 +380,6 @@ def export(store: Store, directory: Path, *, base: str) -> dict[str, Path]:
     }
     files["incidents"].write_text(incidents_csv(incidents), encoding="utf-8")
     files["aggregates"].write_text(aggregates, encoding="utf-8")
-    files["metadata"].write_text(json.dumps(hdx_metadata(incidents, base=base, suppressed=suppressed), indent=2,
-                                            ensure_ascii=False) + "\n", encoding="utf-8")
+    metadata = hdx_metadata(incidents, base=base, suppressed=suppressed, licences=read_licences(store))
+    files["metadata"].write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return files
