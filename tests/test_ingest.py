@@ -280,3 +280,18 @@ def test_a_graph_streams_as_pieces_cut_at_line_ends() -> None:
     assert len(pieces) > 10
     assert all(piece.endswith(b" .\n") for piece in pieces)
     assert b"".join(pieces) == graph.text().encode("utf-8")
+
+
+def test_hxl_tags_may_carry_more_attributes(settings: Settings, tmp_path: Path) -> None:
+    """HXL users write ``#date+occurred`` beside ``#date+reported``, ``#affected+killed+civilians``: a tag names its
+    column whatever other attributes it has (it was refused: "the hashtag row lacks #date")."""
+    table = [["Reported", "Occurred", "Region", "Device", "Killed", "Injured"],
+             ["#date+reported", "#date+occurred", "#adm1+code", "#event+code", "#affected+killed+civilians",
+              "#affected+injured+civilians"],
+             ["2023-05-02", "2023-04-06", "AZ60500001", "antipersonnel-mine", "1", "2"]]
+    path = write_rows(tmp_path / "attributes.hxl.csv", table)
+    [result] = ingest([str(path)], settings, meta=HXL_META)
+    assert result.incidents == 1
+    found = query(settings, "SELECT ?d ?k ?j WHERE { ?i a mg:Incident ; mg:earliestDate ?d ; mg:killedCount ?k ; "
+                            "mg:injuredCount ?j }")
+    assert [(str(d), int(k), int(j)) for d, k, j in found] == [("2023-04-06", 1, 2)], "the date it occurred"

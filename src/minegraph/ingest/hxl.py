@@ -1,6 +1,8 @@
 """HXL-tagged incident tables: one row per incident, columns found by hashtag, in any order.
 
-Read: ``#event+id`` (the row's identity, when present), ``#date`` (YYYY-MM-DD, YYYY-MM or YYYY),
+Read (a column may carry more attributes than named here, as HXL allows: ``#date+occurred`` is a ``#date``; of
+several, one with ``+occurred`` first): ``#event+id`` (the row's identity, when present), ``#date`` (not
+``+start`` / ``+end``: YYYY-MM-DD, YYYY-MM or YYYY),
 ``#country+code``, ``#adm1`` / ``#adm2`` with ``+code`` (a P-code of the gazetteer) or ``+name``, ``#event+code`` or
 ``#event+type`` (a device: a concept's code or any of its labels), ``#affected+killed`` and ``#affected+injured`` (a
 blank cell: the count is not stated, never 0), and their ``+f`` / ``+m`` / ``+children`` breakdowns (victims, when
@@ -42,20 +44,23 @@ def map_hxl_table(table: Table, settings: Settings) -> TableRecords:
     gazetteer = load_gazetteer(settings.data_dir)
     by_pcode = {p.pcode.upper(): p for p in gazetteer.places.values() if p.pcode}
 
-    def column(pattern: str, exact: bool = False) -> int | None:
-        found = table.tag_indices(pattern)
-        if exact:
-            wanted = set(pattern.split("+")[1:])
-            found = [i for i in found if set(getattr(table.tags[i], "attributes", ())) <= wanted | {"num"}]
+    def column(pattern: str, without: frozenset[str] = frozenset(), prefer: str = "") -> int | None:
+        """The first column matching ``pattern`` (a column may have more attributes, as in HXL) and none of
+        ``without``; one with the attribute ``prefer`` first."""
+        found = [i for i in table.tag_indices(pattern)
+                 if not without & getattr(table.tags[i], "attributes", frozenset())]
+        found.sort(key=lambda i: prefer not in getattr(table.tags[i], "attributes", frozenset()))
         return found[0] if found else None
 
-    cols = {name: column(pattern, exact) for name, pattern, exact in (
-        ("id", "#event+id", False), ("date", "#date", True), ("start", "#date+start", False),
-        ("end", "#date+end", False), ("country", "#country+code", False),
-        ("adm1_code", "#adm1+code", False), ("adm1_name", "#adm1+name", False),
-        ("adm2_code", "#adm2+code", False), ("adm2_name", "#adm2+name", False),
-        ("device", "#event+code", False), ("device_type", "#event+type", False),
-        ("killed", "#affected+killed", True), ("injured", "#affected+injured", True))}
+    breakdowns = frozenset({"f", "m", "children"})
+    cols = {name: column(pattern, without, prefer) for name, pattern, without, prefer in (
+        ("id", "#event+id", frozenset(), ""), ("date", "#date", frozenset({"start", "end"}), "occurred"),
+        ("start", "#date+start", frozenset(), ""), ("end", "#date+end", frozenset(), ""),
+        ("country", "#country+code", frozenset(), ""),
+        ("adm1_code", "#adm1+code", frozenset(), ""), ("adm1_name", "#adm1+name", frozenset(), ""),
+        ("adm2_code", "#adm2+code", frozenset(), ""), ("adm2_name", "#adm2+name", frozenset(), ""),
+        ("device", "#event+code", frozenset(), ""), ("device_type", "#event+type", frozenset(), ""),
+        ("killed", "#affected+killed", breakdowns, ""), ("injured", "#affected+injured", breakdowns, ""))}
     breakdown = {(o, a): column(f"#affected+{o}+{a}") for o in ("killed", "injured") for a in ("f", "m", "children")}
     for index, tag in enumerate(table.tags):
         if tag is None:
