@@ -88,3 +88,14 @@ def test_serve_builds_an_empty_store_from_data(tmp_path: Path) -> None:
         assert reply.status == 200 and json.loads(reply.body)["boolean"] is True
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize(("query", "accept", "offered"), [
+    ("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1", "text/turtle", "application/sparql-results+json"),
+    ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 1", "text/csv", "text/turtle"),
+])
+def test_a_format_that_is_not_on_offer_is_406_naming_those_that_are(client: FlaskClient, query: str, accept: str,
+                                                                      offered: str) -> None:
+    answer = client.get("/sparql", query_string={"query": query}, headers={"Accept": accept})
+    assert answer.status_code == 406
+    assert offered in answer.get_data(as_text=True), "a newcomer learns what to ask for"

@@ -52,7 +52,11 @@ def _content_type(fmt: Format) -> str:
 
 
 def _not_acceptable(what: str) -> Answer:
-    return Answer(406, body=f"the results of this {what} cannot be given in any format the request accepts".encode())
+    """406, naming the formats there are (for solutions and booleans, or for triples)."""
+    table = RDF_FORMATS if what.startswith("CONSTRUCT") else RESULT_FORMATS
+    offered = ", ".join(f.media_type for f in table)
+    return Answer(406, body=(f"the results of this {what} cannot be given in any format the request accepts; "
+                             f"they are available as {offered} (Accept, or ?format=)").encode())
 
 
 #: The most combinations of matching triples a bounded query may have to run in the web process (the product of
