@@ -99,3 +99,9 @@ def test_a_format_that_is_not_on_offer_is_406_naming_those_that_are(client: Flas
     answer = client.get("/sparql", query_string={"query": query}, headers={"Accept": accept})
     assert answer.status_code == 406
     assert offered in answer.get_data(as_text=True), "a newcomer learns what to ask for"
+
+
+def test_an_empty_release_list_says_how_a_release_is_made(client: FlaskClient) -> None:
+    """The seed store has no release: the page says what a release is and how a curator cuts one (issue 17)."""
+    page = client.get("/release/", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "No release has been cut yet" in page and "minegraph release" in page

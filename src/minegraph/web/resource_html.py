@@ -130,7 +130,11 @@ def release_list(archives: list[Any], base: str) -> str:
         f'<td>{a.manifest.get("documents", 0)}</td><td>{a.manifest.get("triples", 0)}</td></tr>'
         for a in reversed(archives))
     table = (f"<table><thead><tr><th>release</th><th>issued</th><th>documents</th><th>triples</th></tr></thead>"
-             f"<tbody>{rows}</tbody></table>") if rows else "<p>No release has been cut yet.</p>"
+             f"<tbody>{rows}</tbody></table>") if rows else (
+        "<p>No release has been cut yet. A curator makes one with <code>minegraph release</code>: it freezes the "
+        "current data — its dumps, checksums, VoID and DCAT descriptions and every document — under "
+        "<code>/release/1/</code>, <code>/release/2/</code>… Until then, cite a thing by its URI: it always "
+        "resolves to its current description.</p>")
     intro = ("<p>Each release is an immutable snapshot: its documents and dumps never change. "
              "The <a href=\"/catalog\">DCAT catalog</a> describes them for machines.</p>")
     return _page("Releases", intro + table, current_path="/release/")
