@@ -5,8 +5,15 @@
 >>> print(c.text.replace(" https", "\\n https"))
 minegraph contributors. “Landmine explosion, Jabrayil.” minegraph, release 3 (1 December 2026).
  https://w3id.org/minegraph/id/incident/k318zecnq29 (accessed 2 December 2026).
->>> "@misc{minegraph-k318zecnq29," in c.bibtex
-True
+>>> "@misc{minegraph-k318zecnq29," in c.bibtex, "year = {2026}" in c.bibtex
+(True, True)
+
+A description that is not part of a release has no year (it would read as the incident's):
+
+>>> live = citation("Landmine explosion, Jabrayil", "https://w3id.org/minegraph/id/incident/k318zecnq29",
+...                 accessed="2026-12-02")
+>>> "year =" in live.bibtex, "note = {Current description, accessed 2 December 2026}" in live.bibtex
+(False, True)
 """
 
 from __future__ import annotations
@@ -56,18 +63,21 @@ def citation(title: str, iri: str, *, release_number: int | None = None, release
         release = f", release {release_number}" + (f" ({human_date(release_date)})" if release_date else "")
     text = (f"{AUTHOR}. “{title.rstrip('.')}.” {PUBLISHER}{release}. {iri} "
             f"(accessed {human_date(accessed)}).")
-    year = (release_date or accessed)[:4]
     fields = [
         ("title", "{" + _bibtex_escape(title) + "}"),
         ("author", "{" + AUTHOR + "}"),
         ("publisher", PUBLISHER),
-        ("year", year),
         ("url", iri),
         ("urldate", accessed),
     ]
     if release_number is not None:
+        # the year a release was published; a live description has none (the year of access, printed as the
+        # entry's year, was read as the incident's)
+        fields.insert(3, ("year", (release_date or accessed)[:4]))
         fields.append(("version", str(release_number)))
         fields.append(("note", f"minegraph release {release_number}" + (f", {release_date}" if release_date else "")))
+    else:
+        fields.append(("note", f"Current description, accessed {human_date(accessed)}"))
     bibtex = "@misc{minegraph-" + key + ",\n" + ",\n".join(f"  {name} = {{{value}}}" for name, value in fields) + "\n}"
     csl: dict[str, Any] = {
         "id": f"minegraph-{key}",
