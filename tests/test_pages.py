@@ -322,7 +322,8 @@ def test_place_page_links_out_and_maps(built_store: object, union: Graph) -> Non
     html = page_of(built_store, "place", place)
     check_page(html)
     assert "<dt>Part of</dt>" in html and ">Azerbaijan</a>" in html
-    assert '<span lang="az">Cəbrayıl rayonu</span>' in html
+    assert '<span lang="az">Cəbrayıl rayonu</span> <span class="muted">(Azerbaijani)</span>' in html
+    assert "(und)" not in html and "(az)" not in html, "a language is named for a reader, not by its code"
     assert "OCHA P-code AZ60500001" in html and "ISO 3166 AZ-CAB" in html
     assert '<svg class="map"' in html
     assert f"/incidents?place={str(place).rsplit('/', 1)[-1]}" in html

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pycountry
 from markupsafe import Markup
 from rdflib import RDF, RDFS, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
@@ -78,10 +79,20 @@ def victim(r: Reader, node: Node) -> dict[str, Any]:
             "reports": statements, "claims": []}
 
 
+def language_of(tag: str | None) -> tuple[str, str]:
+    """A name's language: its tag (for ``lang=``) and its English name for a reader (``az`` -> Azerbaijani);
+    nothing for no tag or ``und`` (undetermined), which a reader would take for a word."""
+    if not tag or tag.lower() == "und":
+        return "", ""
+    code = tag.split("-")[0].lower()
+    found = pycountry.languages.get(alpha_2=code) if len(code) == 2 else pycountry.languages.get(alpha_3=code)
+    return tag, (found.name if found else tag)
+
+
 def place(r: Reader, node: Node) -> dict[str, Any]:
     g = r.g
-    names = sorted({(str(n), n.language or "") for n in g.objects(node, SKOS.altLabel) if isinstance(n, Literal)},
-                   key=lambda pair: (pair[1], pair[0]))
+    names = sorted({(str(n), *language_of(n.language)) for n in g.objects(node, SKOS.altLabel)
+                    if isinstance(n, Literal)}, key=lambda name: (name[2], name[0]))
     incidents = sorted((r.link(i) for i in g.subjects(_mg("place"), node)), key=lambda link: link.text if link else "")
     claims = r.statements_of(set(g.subjects(_mg("about"), node)) | set(g.subjects(_mg("area"), node)))
     level = r.integer(node, _mg("adminLevel"))
