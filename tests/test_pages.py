@@ -260,7 +260,7 @@ def test_incident_page_says_what_when_where_and_who_said_it(built_store: object)
     # claims are the source's claims, not facts
     claims = html.split('id="claims-h"', 1)[1].split('id="cite-h"', 1)[0]
     assert "innocent people are losing their lives and health" in claims
-    assert "an attribution of responsibility to Republic of Armenia" in claims
+    assert "an attribution of responsibility to the Republic of Armenia" in claims
     assert "not as an established fact" in claims
     summary = html.split('id="summary-h"', 1)[1].split('id="map-h"', 1)[0]
     assert "Armenia" not in summary and "planted" not in summary
@@ -336,7 +336,9 @@ def test_agent_page_separates_what_it_said_from_claims_naming_it(built_store: ob
     armenia = next(union.subjects(RDFS.label, Literal("Republic of Armenia", lang="en")))
     html = page_of(built_store, "agent", armenia)
     check_page(html)
-    assert "Named in claims of responsibility" in html and "an attribution of responsibility to Republic" in html
+    assert "Named in claims of responsibility" in html
+    assert "an attribution of responsibility to the Republic of Armenia" in html, "as an English sentence says it"
+    assert "attributed responsibility to the Republic of Armenia in these statements" in html
     ombudsperson = next(union.subjects(RDFS.label, Literal(
         "Human Rights Commissioner (Ombudsperson) of the Republic of Azerbaijan", lang="en")))
     html = page_of(built_store, "agent", ombudsperson)

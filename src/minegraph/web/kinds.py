@@ -16,7 +16,7 @@ from rdflib.term import Node
 
 from minegraph.core.vocab import MG, SCHEMA
 from minegraph.web.mapsvg import MapPoint, locator_map
-from minegraph.web.views import Link, Reader, date_text, homepage, human_date, prefixed
+from minegraph.web.views import Link, Reader, date_text, homepage, human_date, in_a_sentence, prefixed
 
 MG_NS = str(MG)
 
@@ -138,6 +138,7 @@ def agent(r: Reader, node: Node) -> dict[str, Any]:
     published = sorted((link for link in (r.link(d) for d in g.subjects(DCTERMS.publisher, node)) if link),
                        key=lambda link: link.text)
     return {
+        "in_a_sentence": in_a_sentence(r.label(node)),
         "definition": r.text(node, SKOS.definition),
         "homepage": homepage(r, node),
         "ids": r.identifiers(node),

@@ -12,6 +12,7 @@ shown with the statements that support them, and claims only as what a named sou
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,6 +97,29 @@ class StatementView:
             by = f", as paraphrased by {self.publisher.text}" if self.publisher else ", as paraphrased"
             return f"{who} said{by}"
         return f"{who} said"
+
+
+#: Words that make a name a description taking "the" in a sentence (the Republic of Armenia, the Azerbaijan Mine
+#: Action Agency), first or last; other names (Armenia, News.Az) take none.
+_TITLE_FIRST = {"Republic", "Kingdom", "State", "Ministry", "Office", "Government", "Armed", "Army", "Human",
+                "National", "Federal", "United", "Border", "Department", "Committee", "Council"}
+_TITLE_LAST = {"Agency", "Service", "Commissioner", "Ministry", "Office", "Forces", "Army", "Police", "Committee",
+               "Council", "Commission", "Directorate", "Centre", "Center", "Programme", "Program", "Ombudsperson",
+               "Ombudsman", "Government", "Republic"}
+
+
+def in_a_sentence(name: str) -> str:
+    """``name`` as it reads inside an English sentence: "the Republic of Armenia", "Armenia", "News.Az".
+
+    >>> in_a_sentence("Republic of Armenia"), in_a_sentence("Azerbaijan Mine Action Agency (ANAMA)")
+    ('the Republic of Armenia', 'the Azerbaijan Mine Action Agency (ANAMA)')
+    >>> in_a_sentence("Armenia"), in_a_sentence("News.Az"), in_a_sentence("The HALO Trust")
+    ('Armenia', 'News.Az', 'The HALO Trust')
+    """
+    words = re.sub(r"\s*\(.*?\)\s*$", "", name).split()
+    if not words or words[0].lower() == "the":
+        return name
+    return f"the {name}" if words[0] in _TITLE_FIRST or words[-1] in _TITLE_LAST else name
 
 
 class Reader:
@@ -203,7 +227,7 @@ class Reader:
                 parts.append(f"in {self.label(area)}")
             lines.append(" ".join(parts))
         for party in self.g.objects(node, MG.allegedResponsibleParty):
-            lines.append(f"an attribution of responsibility to {self.label(party)}")
+            lines.append(f"an attribution of responsibility to {in_a_sentence(self.label(party))}")
         children = self.value(node, MG.includesChildren)
         if isinstance(children, Literal):
             lines.append("that the victims included children" if children.toPython() is True
