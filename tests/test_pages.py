@@ -146,6 +146,8 @@ def test_home_shows_the_dataset_figures_and_links(client: FlaskClient) -> None:
     assert path(INCIDENT).replace("/doc/", "/id/") in html
     assert len(jsonld_of(html)) > 0
     assert "Last build: " in html
+    # the seed's years are not stated: the list says how it is ordered, not "latest incidents, newest first"
+    assert "by latest possible date" in html and "Latest incidents" not in html
 
 
 def rows(html: str) -> list[str]:
