@@ -104,6 +104,16 @@ def test_their_uris_answer_410_and_301(world: World) -> None:
     assert moved.status_code == 301 and moved.headers["Location"].endswith(f"/id/incident/{KEEP}")
 
 
+def test_the_410_page_says_what_the_record_was_when_and_why(world: World) -> None:
+    """A reader following a cited URI learns what it named, when and why it was withdrawn, and where the
+    release that kept it is (issue 17: the page said none of it, and sent to the releases whether or not any
+    existed)."""
+    page = world.client.get(f"/id/incident/{GONE}", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "<strong>It was:</strong>" in page and "(incident)" in page
+    assert "<strong>Withdrawn:</strong>" in page and "recorded in error" in page
+    assert "The releases cut while it was published keep its description" in page  # release 1 has it
+
+
 def test_the_hxl_export_leaves_them_out(world: World, tmp_path: Path) -> None:
     world.cli("export", "--format", "hxl", "-o", str(tmp_path))
     with (tmp_path / "incidents.csv").open(encoding="utf-8", newline="") as handle:

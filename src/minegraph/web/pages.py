@@ -139,15 +139,19 @@ def render_resource(kind: str, iri: str, graph: Graph, *, release: object | None
     )
 
 
-def render_tombstone(iri: str, status: int, reason: str, replaced_by: str | None, base: str) -> str:
-    """The page of a thing that was withdrawn (410), merged into another (301) or is no longer in the data."""
+def render_tombstone(iri: str, status: int, reason: str, replaced_by: str | None, base: str, *,
+                     label: str | None = None, date: str = "", releases: int = 0) -> str:
+    """The page of a thing that was withdrawn (410), merged into another (301) or is no longer in the data: what
+    it was (``label``, its kind), when (``date``) and why; the releases that keep it, when there are any."""
     data = {"@context": {"schema": str(SCHEMA)}, "@id": iri, "@type": "schema:Thing",
             "schema:description": reason}
     if replaced_by:
         data["schema:sameAs"] = {"@id": replaced_by}
-    return render("pages/tombstone.html", iri=iri, status=status, reason=reason,
-                           replaced_by=replaced_by, title="No longer published" if status != 301 else "Merged",
-                           jsonld=script_json(data), cite=None, alternates=[], **_common(base))
+    kind = iri[len(base):].split("/")[1] if iri.startswith(f"{base}id/") else ""
+    return render("pages/tombstone.html", iri=iri, status=status, reason=reason, replaced_by=replaced_by,
+                  label=label, kind=kind, when=human_date(date[:10]) if date else "", releases=releases,
+                  title="No longer published" if status != 301 else "Merged",
+                  jsonld=script_json(data), cite=None, alternates=[], **_common(base))
 
 
 def render_not_found(path: str, message: str, suggestions: list[str], base: str) -> str:

@@ -1,8 +1,8 @@
 """The HTML (and tombstone RDF) answers of the dereferencing blueprint.
 
 Pages for things come from :mod:`minegraph.web.pages` (``render_resource``, ``render_tombstone``,
-``render_not_found``); when that module is missing this falls back to a minimal escaped rendering, so the
-dereferencing works on its own. The release list and index pages are small and live here.
+``render_not_found``; imported where used: it imports the views these answers share). The release list and index
+pages are small and live here.
 """
 
 from __future__ import annotations
@@ -20,57 +20,37 @@ from minegraph.store.tombstones import MERGED, Tombstone, tombstone_graph
 HTML_TYPE = "text/html; charset=utf-8"
 
 
-def _pages() -> Any:
-    try:
-        from minegraph.web import pages
-    except ImportError:
-        return None
-    return pages
-
-
-def _local(url: str, base: str) -> str:
-    return "/" + url[len(base):] if url.startswith(base) else url
-
-
 def _page(title: str, body: str, current_path: str = "") -> str:
     """A small page in the site's shell; ``body`` is HTML whose every value the caller has escaped."""
-    pages = _pages()
-    if pages is not None and hasattr(pages, "render"):
-        return str(pages.render("pages/simple.html", title=title, body=body, current_path=current_path))
-    return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)} · minegraph'
-            f'</title><meta name="viewport" content="width=device-width, initial-scale=1"></head>\n'
-            f'<body><main>\n<h1>{escape(title)}</h1>\n{body}\n</main></body></html>\n')
+    from minegraph.web import pages
+
+    return str(pages.render("pages/simple.html", title=title, body=body, current_path=current_path))
 
 
 def resource(kind: str, iri: str, graph: Graph, *, release: Any, alternates: list[tuple[str, str, str]],
              base: str) -> str:
     """The HTML page of a thing, term, concept or dataset description."""
-    pages = _pages()
-    if pages is not None and hasattr(pages, "render_resource"):
-        return str(pages.render_resource(kind, iri, graph, release=release, alternates=alternates, base=base))
-    rows = "".join(f"<tr><td>{escape(str(p))}</td><td>{escape(str(o))}</td></tr>"
-                   for s, p, o in sorted(graph) if str(s) == iri)
-    links = " · ".join(f'<a href="{escape(u)}" type="{escape(m)}">{escape(e)}</a>' for u, m, e in alternates)
-    shown = f"release {release.number} ({release.date})" if getattr(release, "number", None) else "current data"
-    return _page(str(graph.value(URIRef(iri), RDFS.label) or iri),
-                 f"<p><code>{escape(iri)}</code> · {escape(shown)}</p><table>{rows}</table><p>{links}</p>")
+    from minegraph.web import pages
+
+    return str(pages.render_resource(kind, iri, graph, release=release, alternates=alternates, base=base))
 
 
-def tombstone_page(iri: str, status: int, reason: str, replaced_by: str | None, base: str) -> str:
-    pages = _pages()
-    if pages is not None and hasattr(pages, "render_tombstone"):
-        return str(pages.render_tombstone(iri, status, reason, replaced_by, base))
-    also = f'<p>Now: <a href="{escape(_local(replaced_by, base))}">{escape(replaced_by)}</a></p>' if replaced_by else ""
-    return _page("No longer published", f"<p><code>{escape(iri)}</code></p><p>{escape(reason)}</p>{also}")
+def tombstone_page(iri: str, status: int, reason: str, replaced_by: str | None, base: str, *,
+                   label: str | None = None, date: str = "", releases: int = 0) -> str:
+    from minegraph.web import pages
+
+    return str(pages.render_tombstone(iri, status, reason, replaced_by, base, label=label, date=date,
+                                      releases=releases))
 
 
 def gone(tombstone: Tombstone, fmt: Format | None, base: str, *, label: str | None = None,
-         see_also: str | None = None) -> Response:
+         see_also: str | None = None, releases: int = 0) -> Response:
     """410 Gone for a withdrawn thing (or one no longer in the data), in HTML or the RDF format asked for."""
     negotiated = fmt is None
     chosen = fmt or negotiate(request.headers.get("Accept"), DOCUMENT_FORMATS) or HTML
     if chosen is HTML:
-        body = tombstone_page(tombstone.iri, 410, tombstone.reason, None, base).encode("utf-8")
+        body = tombstone_page(tombstone.iri, 410, tombstone.reason, None, base, label=label, date=tombstone.date,
+                              releases=releases).encode("utf-8")
         content_type = HTML_TYPE
     else:
         if tombstone.status in ("withdrawn", MERGED):
@@ -106,14 +86,9 @@ def not_found_response(error: NotFoundPage) -> Response:
     """404 with what was wrong (a mistyped key, its check character) and what may have been meant."""
     wants_html = negotiate(request.headers.get("Accept"), DOCUMENT_FORMATS) is HTML
     if wants_html:
-        pages = _pages()
-        if pages is not None and hasattr(pages, "render_not_found"):
-            body = pages.render_not_found(error.path, error.message, error.suggestions, error.base)
-        else:
-            items = "".join(f'<li><a href="{escape(_local(s, error.base))}">{escape(s)}</a></li>'
-                            for s in error.suggestions)
-            body = _page("Not found", f"<p>Nothing is published at <code>{escape(error.path)}</code>.</p>"
-                                      f"<p>{escape(error.message)}</p>" + (f"<ul>{items}</ul>" if items else ""))
+        from minegraph.web import pages
+
+        body = pages.render_not_found(error.path, error.message, error.suggestions, error.base)
         response = Response(body, 404, content_type=HTML_TYPE)
     else:
         text = f"404 Not Found: {error.path}\n{error.message}\n"

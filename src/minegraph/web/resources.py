@@ -152,7 +152,8 @@ def _retired(target: Target, space: str, fmt: Format | None) -> BaseResponse | N
         tombstone = survivor
     if tombstone is None:
         return None
-    return html.gone(tombstone, fmt, view.base, label=_label(target.iri))
+    return html.gone(tombstone, fmt, view.base, label=_label(target.iri),
+                     releases=len(view.releases.containing(target.path)))
 
 
 def _missing(target: Target, fmt: Format | None = None) -> BaseResponse | None:
@@ -173,7 +174,8 @@ def _missing(target: Target, fmt: Format | None = None) -> BaseResponse | None:
         reason = "no longer in the current data (it was published before it was removed)"
     tombstone = Tombstone(target.iri, "gone", reason, "", None)
     return html.gone(tombstone, fmt, view.base, label=entry.label if entry else None,
-                     see_also=f"{view.base}release/{last}/{target.path}" if last else None)
+                     see_also=f"{view.base}release/{last}/{target.path}" if last else None,
+                     releases=1 if last is not None else 0)
 
 
 def _label(iri: str) -> str | None:
