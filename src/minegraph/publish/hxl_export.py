@@ -251,9 +251,10 @@ def aggregates_csv(incidents: list[Incident], store: Store) -> tuple[str, int]:
                 counts[key] += 1
     cells: dict[tuple[str, str, str, str, str], Counter[str]] = defaultdict(Counter)
     for i in incidents:
-        if i.year is None or not i.adm1[0]:
+        year = i.year or (i.month[:4] if i.month else None)
+        if year is None or not i.adm1[0]:
             continue
-        cell = cells[(i.country, i.adm1[0], i.adm1[1], i.year, i.month or "")]
+        cell = cells[(i.country, i.adm1[0], i.adm1[1], year, i.month or "")]
         cell["incidents"] += 1
         for name, count in (("killed", i.killed), ("injured", i.injured)):
             if count is None:
