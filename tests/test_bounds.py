@@ -301,3 +301,16 @@ def test_load_hidden_after_a_carriage_return_is_refused() -> None:
     update = "INSERT DATA { <http://ex/a> <http://ex/b> 1 } # x\r ; LOAD SILENT <http://127.0.0.1:1/x.ttl>\n"
     with pytest.raises(QueryError, match="LOAD is not allowed"):
         refuse_unsafe(update, "update")
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r"])
+def test_every_scanner_ends_a_comment_where_the_engine_does(line_end: str) -> None:
+    """Three scanners read SPARQL text before the engine (the bounds and SERVICE, the light-query classifier, the
+    words of parse errors): each ends a comment at LF and at CR, as pyoxigraph does."""
+    from minegraph.core.sparql import bounded
+    from minegraph.core.sparql_errors import tokens
+
+    hidden = f"SELECT * WHERE {{ <http://ex/a> ?p ?o # a comment{line_end} ?x ?y ?z \n}}"
+    assert bounded(hidden) is None, "the pattern after the comment counts"
+    assert outbound(f"SELECT * WHERE {{ ?s ?p ?o # x{line_end} SERVICE <http://ex/> {{ ?a ?b ?c }} }}") == ["SERVICE"]
+    assert "?x" in [token.text for token in tokens(hidden)]

@@ -19,7 +19,7 @@ import click
 
 from minegraph.cli.common import data_option
 from minegraph.cli.remote import remote_options, remote_settings
-from minegraph.core.settings import SETTINGS, Settings, env_name, load_settings, settle_query_workers
+from minegraph.core.settings import Settings, as_environ, load_settings, settle_query_workers
 
 
 def ensure_store(settings: Settings, echo: Any = click.echo, build_empty: bool = True) -> None:
@@ -45,8 +45,7 @@ def ensure_store_in_child(settings: Settings, build: bool = True) -> None:
     RocksDB's background threads do not survive ``fork``: a store opened in the gunicorn master would leave
     every forked worker unable to flush. So the master never opens the store itself.
     """
-    environ = dict(os.environ)
-    environ.update({env_name(name): str(getattr(settings, name)) for name, _default, _help in SETTINGS})
+    environ = {**os.environ, **as_environ(settings)}
     code = f"from minegraph.cli.serve import _ensure_store_main; _ensure_store_main({build!r})"
     if subprocess.run([sys.executable, "-c", code], env=environ, check=False).returncode != 0:
         raise click.ClickException("the store could not be prepared (see above)")
@@ -97,7 +96,7 @@ def run_granian(settings: Settings, host: str, port: int, workers: int, threads:
     from granian.constants import Interfaces
     from granian.log import LogLevels
 
-    os.environ.update({env_name(name): str(getattr(settings, name)) for name, _default, _help in SETTINGS})
+    os.environ.update(as_environ(settings))
     # granian warns of "quite high" thread counts: these threads mostly wait for a query process, as intended
     logging.getLogger("_granian").addFilter(lambda record: "seems quite high" not in record.getMessage())
     Granian("minegraph.web:create_app", factory=True, address=host, port=port, interface=Interfaces.WSGI,

@@ -119,6 +119,11 @@ def env_name(name: str) -> str:
     return f"MINEGRAPH_{name.upper()}"
 
 
+def as_environ(settings: Settings) -> dict[str, str]:
+    """``settings`` as the ``MINEGRAPH_*`` variables a child process reads them back from (:func:`load_settings`)."""
+    return {env_name(name): str(getattr(settings, name)) for name, _default, _help in SETTINGS}
+
+
 def env_setting(name: str, environ: Mapping[str, str] | None = None) -> Any:
     """One declared setting from its ``MINEGRAPH_*`` environment variable (typed like its default), else its
     default. The one place a ``MINEGRAPH_*`` variable is read; a name not declared here is a KeyError."""

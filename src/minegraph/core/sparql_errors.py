@@ -28,7 +28,7 @@ MAX_READ = 200_000
 _POSITION = re.compile(r"error at (\d+):(\d+):\s*")
 _LEXEMES = re.compile(r"""
     (?P<space>\s+)
-  | (?P<comment>\#[^\n]*)
+  | (?P<comment>\#[^\r\n]*)
   | (?P<long>'''|\"\"\")
   | (?P<string>['"])
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
@@ -103,7 +103,7 @@ def _string_end(text: str, start: int, quote: str) -> int:
             continue
         if text.startswith(quote, at):
             return at + len(quote)
-        if char == "\n" and len(quote) == 1:
+        if char in "\r\n" and len(quote) == 1:
             return -1
         at += 1
     return -1
@@ -131,7 +131,7 @@ def explain(error: BaseException | str, text: str, *, predeclared: Mapping[str, 
     except Unclosed as unclosed:
         return (f"{unclosed.token.where()}: this string is never closed: a {unclosed.token.text[:1]} is missing at "
                 "the end of it (a short string ends on its own line; use ''' or \"\"\" for text of several lines)")
-    first = _first_update_keyword(found) if update else _first_keyword(found)
+    first = _wrong_operation(found, update)
     words = (first or _brackets(found) or _prefix(found, parser, position, predeclared or {}, known))
     return words or _as_parsed(parser, text, position)
 
@@ -143,24 +143,6 @@ def _parser_position(parser: str, line_offset: int) -> tuple[int, int] | None:
     return max(1, int(found.group(1)) - line_offset), int(found.group(2))
 
 
-def _first_keyword(found: list[Token]) -> str | None:
-    """A query that does not start with a query form (after its PREFIX and BASE declarations)."""
-    first = _operation(found)
-    if first is None:
-        return "the query is empty" if not found else "the query has only PREFIX or BASE declarations: " \
-            "the query itself (SELECT, CONSTRUCT, ASK or DESCRIBE) is missing"
-    keyword = first.text.upper()
-    if keyword in QUERY_FORMS:
-        return None
-    if keyword in UPDATE_KEYWORDS:
-        return (f"{first.where()}: `{first.text}` begins a SPARQL Update, not a query: updates are sent with "
-                "`update=` (or as application/sparql-update) and need a token")
-    guess = difflib.get_close_matches(keyword[:20], QUERY_FORMS, n=1, cutoff=0.6)
-    hint = f" ({guess[0]}?)" if guess else ""
-    return (f"{first.where()}: a query starts with SELECT, CONSTRUCT, ASK or DESCRIBE (after PREFIX/BASE); "
-            f"found `{_shown(first.text)}`{hint}")
-
-
 def _operation(found: list[Token]) -> Token | None:
     """The first token after the PREFIX and BASE declarations: the keyword of the operation; None if none."""
     at = 0
@@ -169,21 +151,36 @@ def _operation(found: list[Token]) -> Token | None:
     return found[at] if at < len(found) else None
 
 
-def _first_update_keyword(found: list[Token]) -> str | None:
-    """An update whose operation does not start with an update's keyword (after PREFIX and BASE)."""
+#: What each kind of operation starts with, what to say when the other kind's keyword starts it, and the list the
+#: message names.
+_OPERATIONS = {
+    False: (frozenset(QUERY_FORMS), UPDATE_KEYWORDS,
+            "begins a SPARQL Update, not a query: updates are sent with `update=` (or as application/sparql-update) "
+            "and need a token", "a query starts with SELECT, CONSTRUCT, ASK or DESCRIBE"),
+    True: (UPDATE_KEYWORDS, frozenset(QUERY_FORMS),
+           "begins a query, not an update: send it with `query=` (or as application/sparql-query)",
+           "an update starts with INSERT, DELETE, WITH, CLEAR, DROP, CREATE, ADD, MOVE or COPY"),
+}
+
+
+def _wrong_operation(found: list[Token], update: bool) -> str | None:
+    """A query that does not start with a query form, or an update that does not start with an update's keyword
+    (after its PREFIX and BASE declarations)."""
     first = _operation(found)
     if first is None:
-        return None  # an empty update is valid SPARQL
+        if update:
+            return None  # an empty update is valid SPARQL
+        return "the query is empty" if not found else "the query has only PREFIX or BASE declarations: " \
+            "the query itself (SELECT, CONSTRUCT, ASK or DESCRIBE) is missing"
+    expected, other, crossed, starts = _OPERATIONS[update]
     keyword = first.text.upper()
-    if keyword in UPDATE_KEYWORDS:
+    if keyword in expected:
         return None
-    if keyword in QUERY_FORMS:
-        return (f"{first.where()}: `{first.text}` begins a query, not an update: send it with `query=` (or as "
-                "application/sparql-query)")
-    guess = difflib.get_close_matches(keyword[:20], sorted(UPDATE_KEYWORDS), n=1, cutoff=0.6)
+    if keyword in other:
+        return f"{first.where()}: `{first.text}` {crossed}"
+    guess = difflib.get_close_matches(keyword[:20], sorted(expected), n=1, cutoff=0.6)
     hint = f" ({guess[0]}?)" if guess else ""
-    return (f"{first.where()}: an update starts with INSERT, DELETE, WITH, CLEAR, DROP, CREATE, ADD, MOVE or COPY "
-            f"(after PREFIX/BASE); found `{_shown(first.text)}`{hint}")
+    return f"{first.where()}: {starts} (after PREFIX/BASE); found `{_shown(first.text)}`{hint}"
 
 
 def _brackets(found: list[Token]) -> str | None:

@@ -59,6 +59,8 @@ class LightQueries:
         if not patterns:
             return self.inner(environ, start_response)
         results, graph = formats_for(req.param("format") or req.param("output"), environ.get("HTTP_ACCEPT"))
+        if results is None and graph is None:  # a 406 whatever the query: the app words it, without running it twice
+            return self.inner(environ, start_response)
         job = query_job(req, results, graph, req.default_graphs, req.named_graphs, _base_url(environ))
         answer = self.web.local.run(public_job(job, self.web.settings), patterns)
         if answer is None or answer.status != 200:
