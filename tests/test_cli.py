@@ -69,6 +69,18 @@ def test_build_then_query_as_table_csv_and_json(runner: CliRunner, tmp_path: Pat
     built = runner.invoke(main, ["build", "--store", str(store), "--data", str(DATA)])
     assert built.exit_code == 0, built.output
     assert "built" in built.stdout and "triples" in built.stdout
+    from minegraph.web import create_app
+
+    app = create_app(Settings(store=store), {"TESTING": True, "QUERY_WORKERS": 1})
+    try:
+        health = app.test_client().get("/health").get_json()
+    finally:
+        app.extensions["minegraph"].close()
+    # the build's figures are the endpoint's: restricted graphs are counted apart, as never served
+    summary = re.search(r"(\d+) public triples in (\d+) graphs .*and (\d+) restricted graph", built.stdout)
+    assert summary, built.stdout
+    assert (int(summary[1]), int(summary[2])) == (health["quads"], health["graphs"])
+    assert int(summary[3]) >= 1  # the seed's redaction digests
 
     table = runner.invoke(main, ["query", "--store", str(store), INJURED_QUERY])
     assert table.exit_code == 0, table.output

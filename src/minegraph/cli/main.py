@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
@@ -15,6 +15,10 @@ from minegraph.cli.common import Reporter, base_option, data_option, fail, store
 from minegraph.cli.remote import remote_options, remote_settings
 from minegraph.core.errors import InputError, MinegraphError, StoreError, UnreadableInput, ValidationFailed
 from minegraph.core.settings import load_settings
+from minegraph.store.view import is_restricted
+
+if TYPE_CHECKING:
+    from minegraph.ingest.build import BuildResult
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -66,11 +70,19 @@ def build(store: Path | None, base_uri: str | None, data_dir: Path | None, repor
         click.echo(f"notice: {notice}", err=True)
     for warning in result.report.warnings:
         click.echo(warning.text(), err=True)
-    sources = sum(1 for g in result.graphs if "/graph/source/" in g)
-    where = settings.endpoint or settings.store
+    click.echo(build_summary(result, settings.endpoint or str(settings.store), settings.base_uri))
+
+
+def build_summary(result: BuildResult, where: str, base: str) -> str:
+    """The build's last line, counting what the endpoint will serve (``/health`` counts the same public graphs)
+    apart from the restricted graphs it never serves."""
+    public = {g: n for g, n in result.graphs.items() if not is_restricted(g, base)}
+    restricted = len(result.graphs) - len(public)
+    sources = sum(1 for g in public if "/graph/source/" in g)
     state = "unchanged" if result.written.unchanged else f"{len(result.written.changed)} graph(s) written"
-    click.echo(f"built {where}: {result.triples} triples in {len(result.graphs)} graphs "
-               f"({sources} source document(s)); {state}; {len(result.report.warnings)} warning(s)")
+    kept = f", and {restricted} restricted graph(s) never served" if restricted else ""
+    return (f"built {where}: {sum(public.values())} public triples in {len(public)} graphs "
+            f"({sources} source document(s)){kept}; {state}; {len(result.report.warnings)} warning(s)")
 
 
 @main.command()
