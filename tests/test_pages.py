@@ -254,9 +254,12 @@ def test_incident_page_says_what_when_where_and_who_said_it(built_store: object)
     assert re.search(r"<dt>Killed</dt><dd class=\"count\">0</dd>", html)
     assert "Unspecified mine" in html
     # every fact with who said it: the reports, quoted, with their speakers and documents
-    assert "News.Az said" in html and "Human Rights Commissioner (Ombudsperson)" in html
+    assert "Human Rights Commissioner (Ombudsperson) of the Republic of Azerbaijan said:" in html
     assert "<blockquote" in html and "four people were injured" in html
     assert "Direct speech (quoted)" in html and "published by" in html
+    # News.Az's own narration is its text, not somebody's speech
+    assert "News.Az wrote:" in html and "The publisher’s own text (quoted)" in html and "News.Az said" not in html
+    assert '<p class="provenance">·' not in html and '<p class="provenance"> ·' not in html
     # victims by category only
     assert re.search(r"<td data-label=\"Outcome\">injured</td>\s*<td data-label=\"Status\">deminer</td>", html)
     # claims are the source's claims, not facts
@@ -264,6 +267,10 @@ def test_incident_page_says_what_when_where_and_who_said_it(built_store: object)
     assert "innocent people are losing their lives and health" in claims
     assert "an attribution of responsibility to the Republic of Armenia" in claims
     assert "not as an established fact" in claims
+    # "four citizens, including children" was said of this incident and the Aghdam one together: the page says so
+    assert claims.count("Said of this incident together with") == 2
+    assert re.search(r'together with <a href="/id/incident/\w+">Landmine explosion injuring three members of one '
+                     r'family, Aghdam District', claims)
     summary = html.split('id="summary-h"', 1)[1].split('id="map-h"', 1)[0]
     assert "Armenia" not in summary and "planted" not in summary
     # map, cite, formats, JSON-LD
@@ -307,7 +314,9 @@ def test_markup_in_the_data_is_shown_as_text_and_cannot_break_the_json_ld(built_
 
 
 @pytest.mark.parametrize(("kind", "iri", "expected"), [
-    ("victim", VICTIM, ["security forces", "killed", "categories only"]),
+    ("victim", VICTIM, ["security forces", "killed", "categories only",
+                        "<h1>Victim (killed, security forces) — Landmine explosion killing a State Border Service "
+                        "soldier, Jabrayil District"]),
     ("statement", STATEMENT, ["Armenia&#39;s ongoing landmine terror", "responsibility claim", "About"]),
     ("source", SOURCE_IRI, ["191cc220978eb5064cf39785617c8548943d67b3cc60f686e4a41f77801a2e32", "News.Az",
                             "Statements read from this document"]),
@@ -317,6 +326,49 @@ def test_pages_of_other_kinds(built_store: object, kind: str, iri: URIRef, expec
     check_page(html)
     for text in expected:
         assert text in html, text
+
+
+def test_claims_of_the_ombudsperson_stay_off_the_incident_she_did_not_speak_of(built_store: object) -> None:
+    """The soldier's death is reported by News.Az alone: no claim of the Ombudsperson appears on its page."""
+    html = page_of(built_store, "incident", KILLED)
+    check_page(html)
+    main = html.split("<main", 1)[1].split('id="cite-h"', 1)[0].replace("Ombudsperson&#39;s statement on", "")
+    assert "Ombudsperson" not in main, "only the document's title may name her"
+    assert 'id="claims-h"' not in main and "News.Az wrote:" in main
+
+
+def test_source_page_names_the_original_and_its_date_and_each_statement_once(built_store: object) -> None:
+    html = page_of(built_store, "source", SOURCE_IRI)
+    statements = html.split('id="statements-h"', 1)[1].split('id="cite-h"', 1)[0]
+    assert statements.count('<article class="statement') == 7
+    assert " in <a" not in statements, "the document is not named again on its own page"
+    assert "<dd>English</dd>" in html
+    assert "— Human Rights Commissioner (Ombudsperson)" in statements and "— News.Az" in statements
+    assert "· " not in re.sub(r"<[^>]+>", "", statements).replace("\n", " ").lstrip()[:2]
+    # a source with its address and publication date (the seed's text has neither)
+    graph = description(built_store, str(SOURCE_IRI))
+    graph.add((SOURCE_IRI, URIRef("http://schema.org/url"), URIRef("https://news.example.org/item?id=1&x=2")))
+    graph.add((SOURCE_IRI, URIRef("http://purl.org/dc/terms/issued"),
+               Literal("2024-04-07", datatype=URIRef("http://www.w3.org/2001/XMLSchema#date"))))
+    html = render_resource("source", str(SOURCE_IRI), graph, release=None, alternates=ALTERNATES, base=BASE)
+    check_page(html)
+    assert '<dt>Published</dt><dd>7 April 2024</dd>' in html
+    assert 'href="https://news.example.org/item?id=1&amp;x=2" rel="external nofollow"' in html
+
+
+def test_dataset_description_in_words(client: FlaskClient) -> None:
+    """The catalog and the VoID description name licences, publishers, partitions and vocabularies, not bare
+    fragments of IRIs ("4.0", "catalog#publisher", "dataset#class owl Class", "core#")."""
+    catalog = client.get("/catalog", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert ">CC BY 4.0</a>" in catalog and ">minegraph contributors</a>" in catalog
+    assert ">4.0<" not in catalog and "catalog#publisher<" not in catalog
+    void = client.get("/.well-known/void", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert re.search(r'<a href="/def/Incident">mg:Incident: 3 things</a>', void)
+    assert re.search(r">mg:killedCount: \d+ triples</a>", void)
+    assert ">http://www.w3.org/2004/02/skos/core#</a>" in void and ">core#<" not in void
+    assert "links to Wikidata by skos:exactMatch:" in void
+    shown = re.sub(r'href="[^"]*"', "", void.split("<main", 1)[1])
+    assert "dataset#class" not in shown and "dataset#property" not in shown
 
 
 def test_place_page_links_out_and_maps(built_store: object, union: Graph) -> None:

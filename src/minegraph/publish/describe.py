@@ -29,6 +29,8 @@ from minegraph.core.vocab import MG, MGC, PREFIXES, sparql_prefixes, split_thing
 
 #: How many things pointing at a thing (incidents at a place, statements of an agent…) a description lists.
 MAX_BACKLINKS = 500
+#: How many other things the claims about an incident are about, at most, in the incident's description.
+MAX_TOGETHER = 20
 _UNSAFE = re.compile(r'[\s<>"{}|^`\\]')
 
 
@@ -108,6 +110,9 @@ def branches(predicates: Sequence[str] | None = None) -> dict[str, list[str]]:
             _OWN, _HASH_NODES,
             f"{{ $X mg:victim ?s . ?s ?p ?o {_CATEGORIES} }}",
             *_statement_branches(STATEMENTS["incident"], predicates),
+            # what else a claim about this incident is about ("four people, including children" of two incidents)
+            f"{{ {{ SELECT ?s ?o WHERE {{ ?s mg:about $X . ?s mg:about ?o FILTER(?o != $X) }} ORDER BY ?s ?o "
+            f"LIMIT {MAX_TOGETHER} }} BIND(mg:about AS ?p) }}",
             _PLACES, _GEOMETRY,
         ],
         "victim": [
@@ -138,7 +143,8 @@ def branches(predicates: Sequence[str] | None = None) -> dict[str, list[str]]:
             _OWN,
             "{ $X dcterms:publisher ?s . ?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, foaf:homepage)) }",
             f"{{ {{ SELECT ?s WHERE {{ ?s prov:wasDerivedFrom $X }} ORDER BY ?s LIMIT {MAX_BACKLINKS} }} "
-            "?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, prov:wasDerivedFrom, mg:supports, mg:about)) }",
+            "?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, prov:wasDerivedFrom, prov:wasAttributedTo, mg:speech, "
+            "mg:supports, mg:about)) }",
         ],
         "agent": [
             _OWN,

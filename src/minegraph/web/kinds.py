@@ -14,9 +14,9 @@ from rdflib import RDF, RDFS, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 from rdflib.term import Node
 
-from minegraph.core.vocab import MG, SCHEMA
+from minegraph.core.vocab import MG, SCHEMA, VOID
 from minegraph.web.mapsvg import MapPoint, locator_map
-from minegraph.web.views import Link, Reader, date_text, homepage, human_date, in_a_sentence, prefixed
+from minegraph.web.views import Link, Reader, date_text, homepage, human_date, in_a_sentence, local_path, prefixed
 
 MG_NS = str(MG)
 
@@ -119,7 +119,7 @@ def source(r: Reader, node: Node) -> dict[str, Any]:
         "url": str(url) if url is not None else "",
         "issued": human_date(r.text(node, DCTERMS.issued) or None),
         "retrieved": human_date(r.text(node, _mg("retrieved")) or None),
-        "language": r.text(node, DCTERMS.language),
+        "language": language_of(r.text(node, DCTERMS.language))[1],
         "sha256": r.text(node, _mg("sha256")),
         "licence": str(licence) if licence is not None else "",
         "notes": r.texts(node, SKOS.note),
@@ -153,14 +153,33 @@ def generic(r: Reader, node: Node) -> dict[str, Any]:
     rows: dict[str, list[Link | str]] = {}
     for predicate, value in sorted(r.g.predicate_objects(node), key=lambda po: (str(po[0]), str(po[1]))):
         name = r.label(predicate) if (predicate, RDFS.label, None) in r.g else prefixed(str(predicate))
-        shown: Link | str | None = r.link(value) if isinstance(value, URIRef) else str(value)
+        shown: Link | str | None = _partition(r, value) or (r.link(value) if isinstance(value, URIRef) else str(value))
         if shown is not None:
             rows.setdefault(name, []).append(shown)
+    for values in rows.values():
+        values.sort(key=lambda value: value.text if isinstance(value, Link) else value)
     return {
         "definition": r.text(node, SKOS.definition) or r.text(node, RDFS.comment),
         "types": [link for link in (r.link(t) for t in r.g.objects(node, RDF.type)) if link],
         "rows": sorted(rows.items()),
     }
+
+
+def _partition(r: Reader, node: Node) -> Link | None:
+    """A VoID partition or linkset of a dataset description, in words: "mg:Incident: 3 things", "mg:about: 12
+    triples", "links to Wikidata by skos:exactMatch: 4 triples" (their IRIs are the dataset's hash nodes)."""
+    for about, count, unit in ((VOID["class"], VOID.entities, "things"), (VOID.property, VOID.triples, "triples")):
+        target = r.value(node, about)
+        if target is not None:
+            text = f"{prefixed(str(target))}: {r.text(node, count) or '?'} {unit}"
+            return Link(local_path(str(target), r.base), text, str(target))
+    if r.has_type(node, VOID.Linkset):
+        target = r.value(node, VOID.objectsTarget)
+        name = str(target).rsplit("#", 1)[-1].replace("-", " ").title() if target is not None else "elsewhere"
+        predicate = r.value(node, VOID.linkPredicate)
+        by = f" by {prefixed(str(predicate))}" if predicate is not None else ""
+        return Link("", f"links to {name}{by}: {r.text(node, VOID.triples) or '?'} triples")
+    return None
 
 
 def _map(r: Reader, node: Node | None) -> Markup | str:

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, PROV, SKOS, TIME
+from rdflib.namespace import DCTERMS, FOAF, PROV, SKOS, TIME, VANN
 from rdflib.term import Node
 
-from minegraph.core.vocab import DEFAULT_BASE, GEO, MG, OA, PREFIXES, SCHEMA, normalise_base
+from minegraph.core.vocab import DEFAULT_BASE, GEO, MG, OA, PREFIXES, QB, SCHEMA, SD, normalise_base
 
 #: The ontology and concept namespaces belong to the software: they are served locally whatever the base.
 SOFTWARE_BASE = DEFAULT_BASE
@@ -90,14 +90,40 @@ class StatementView:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def own_words(self) -> bool:
+        """Whether the speaker is the document's publisher: a news item's narration, not someone's speech."""
+        return bool(self.speaker and self.publisher and self.speaker.iri == self.publisher.iri)
+
+    @property
     def attribution(self) -> str:
-        """Who said it, in words: the speaker, and for reported speech the publisher who paraphrased it."""
+        """Who said it, in words: the speaker, and for reported speech the publisher who paraphrased it; a
+        publisher's own narration is what it wrote."""
         who = self.speaker.text if self.speaker else "An unnamed source"
+        if self.own_words:
+            return f"{who} wrote"
         if self.speech == "reported":
             by = f", as paraphrased by {self.publisher.text}" if self.publisher else ", as paraphrased"
             return f"{who} said{by}"
         return f"{who} said"
 
+    @property
+    def speech_text(self) -> str:
+        """How the quote relates to the speaker's words, for the provenance line."""
+        if self.own_words:
+            return f"The publisher’s own text ({'quoted' if self.speech == 'direct' else 'summarised'})"
+        return {"direct": "Direct speech (quoted)",
+                "reported": "Reported speech (paraphrased by the publisher)"}.get(self.speech, "")
+
+
+#: Licences by their IRI, as people name them.
+LICENCES = {
+    "https://creativecommons.org/licenses/by/4.0/": "CC BY 4.0",
+    "http://creativecommons.org/licenses/by/4.0/": "CC BY 4.0",
+    "https://creativecommons.org/licenses/by-sa/4.0/": "CC BY-SA 4.0",
+    "https://creativecommons.org/publicdomain/zero/1.0/": "CC0 1.0",
+    "http://opendatacommons.org/licenses/odbl/1-0/": "ODbL 1.0",
+    "https://opendatacommons.org/licenses/odbl/1-0/": "ODbL 1.0",
+}
 
 #: Words that make a name a description taking "the" in a sentence (the Republic of Armenia, the Azerbaijan Mine
 #: Action Agency), first or last; other names (Armenia, News.Az) take none.
@@ -150,15 +176,29 @@ class Reader:
         return None
 
     def label(self, node: Node) -> str:
-        for predicate in (RDFS.label, SKOS.prefLabel, DCTERMS.title, SCHEMA.name):
+        for predicate in (RDFS.label, SKOS.prefLabel, DCTERMS.title, SCHEMA.name, FOAF.name):
             found = self.text(node, predicate)
             if found:
                 return found
+        if self.has_type(node, MG.Victim):
+            return self.victim_label(node)
+        if str(node) in LICENCES:
+            return LICENCES[str(node)]
         iri = str(node)
         short = prefixed(iri)
-        if short != iri:
+        if short != iri or iri.endswith(("#", "/")):  # a term as prefix:name; a vocabulary by its namespace
             return short
         return iri.rstrip("/").rsplit("/", 1)[-1].replace("-", " ") if iri.startswith("http") else iri
+
+    def victim_label(self, node: Node) -> str:
+        """A victim has no name here, by design: "Victim (killed, security forces) — <the incident>"."""
+        categories = [self.label(value) for value in (self.value(node, MG.outcome), self.value(node, MG.status))
+                      if value is not None]
+        what = f"Victim ({', '.join(categories)})" if categories else "Victim"
+        incident = self.value(node, MG.incident)
+        if incident is not None and (incident, RDFS.label, None) in self.g:
+            return f"{what} — {self.label(incident)}"
+        return what
 
     def link(self, node: Node | None) -> Link | None:
         if node is None:
@@ -287,9 +327,14 @@ class Reader:
         return found
 
 
+#: The prefixes names are shown with: the queries' own, and the vocabularies the dataset description uses.
+SHOWN_PREFIXES = sorted({**PREFIXES, "qb": str(QB), "foaf": str(FOAF), "vann": str(VANN), "sd": str(SD)}.items(),
+                        key=lambda item: -len(item[1]))
+
+
 def prefixed(iri: str) -> str:
-    """``http://www.w3.org/2002/07/owl#Class`` -> ``owl:Class`` for the namespaces of :data:`PREFIXES`."""
-    for prefix, namespace in sorted(PREFIXES.items(), key=lambda item: -len(item[1])):
+    """``http://www.w3.org/2002/07/owl#Class`` -> ``owl:Class`` for the namespaces of :data:`SHOWN_PREFIXES`."""
+    for prefix, namespace in SHOWN_PREFIXES:
         if iri.startswith(namespace) and len(iri) > len(namespace):
             return f"{prefix}:{iri[len(namespace):]}"
     return iri
