@@ -3,7 +3,8 @@
 A linked-data client's queries are mostly light — what is known about this incident, its label, its place — and
 for them Flask's request machinery and the round trip to a query worker cost ten times the engine's work. This
 WSGI middleware answers such a request itself: the same protocol reading (:func:`minegraph.web.protocol.
-read_request`), the same negotiation (:func:`minegraph.web.sparql.formats_for`), the same job over the public
+read_request`), the same negotiation (:func:`minegraph.web.sparql.formats_for`; a request preferring HTML, which
+gets the query page, is the app's: :func:`minegraph.web.sparql.wants_page`), the same job over the public
 dataset, run on the web process's own handle (:mod:`minegraph.web.local`), the same headers (the query's, CORS
 for reading, the security headers) and the same metrics. Only a complete ``200`` is answered here; anything
 else — an error, a query that is not bounded or matches too much, a write pending, a request with a token, a
@@ -26,7 +27,7 @@ from minegraph.web.headers import read_headers
 from minegraph.web.limits import MAX_URL_BYTES
 from minegraph.web.protocol import ProtocolError, SparqlRequest, read_request
 from minegraph.web.public import public_job
-from minegraph.web.sparql import answer_headers, formats_for, query_job
+from minegraph.web.sparql import answer_headers, formats_for, query_job, wants_page
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -58,7 +59,10 @@ class LightQueries:
         patterns = bounded(req.text) if req.kind == "query" else None
         if not patterns:
             return self.inner(environ, start_response)
-        results, graph = formats_for(req.param("format") or req.param("output"), environ.get("HTTP_ACCEPT"))
+        name, accept = req.param("format") or req.param("output"), environ.get("HTTP_ACCEPT")
+        if wants_page(name, accept):  # a browser following a link: the query page, which runs the query itself
+            return self.inner(environ, start_response)
+        results, graph = formats_for(name, accept)
         if results is None and graph is None:  # a 406 whatever the query: the app words it, without running it twice
             return self.inner(environ, start_response)
         job = query_job(req, results, graph, req.default_graphs, req.named_graphs, _base_url(environ))

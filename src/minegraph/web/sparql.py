@@ -1,4 +1,9 @@
-"""``/sparql``: the SPARQL 1.1 Protocol (query, update), the service description and the query page."""
+"""``/sparql``: the SPARQL 1.1 Protocol (query, update), the service description and the query page.
+
+A query asked for by a client that prefers HTML — a browser following a ``/sparql?query=`` link — gets the query
+page with that query in its editor, run there (:func:`wants_page`); every client asking for a results format gets
+the protocol's answer.
+"""
 
 from __future__ import annotations
 
@@ -62,6 +67,23 @@ def formats_for(name: str | None, accept: str | None) -> tuple[str | None, str |
     if results is None and graph is None and accept and ("html" in accept or "*" in accept):
         results, graph = RESULT_FORMATS[0], RDF_FORMATS[0]
     return (results.extension if results else None), (graph.extension if graph else None)
+
+
+#: What a query's answer may be, HTML last: ``*/*`` or no Accept header gets a results format, not the page.
+ANSWER_FORMATS = (*RESULT_FORMATS, *RDF_FORMATS, HTML)
+
+
+def wants_page(name: str | None, accept: str | None) -> bool:
+    """Whether a query request asks for the query page rather than results: no ``format`` parameter, and HTML
+    preferred to every results format — what a browser sends following a link (``text/html`` first,
+    ``application/xml;q=0.9``), which would otherwise get a download of SPARQL XML.
+
+    >>> wants_page(None, "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+    True
+    >>> wants_page(None, "*/*"), wants_page("json", "text/html"), wants_page(None, None)
+    (False, False, False)
+    """
+    return not name and negotiate(accept, ANSWER_FORMATS) is HTML
 
 
 def query_job(req: SparqlRequest, results: str | None, graph: str | None, defaults: list[str] | None,
@@ -187,6 +209,21 @@ def _default_queries_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "queries"
 
 
+def query_page(req: SparqlRequest | None) -> Response:
+    """The query page; with ``req``, its query in the editor, run as the page opens (with its dataset, if the
+    request named graphs)."""
+    linked = None
+    if req is not None:
+        graphs = [{"name": "default-graph-uri", "value": iri} for iri in req.default_graphs or []]
+        graphs += [{"name": "named-graph-uri", "value": iri} for iri in req.named_graphs or []]
+        linked = {"query": req.text, "args": graphs}
+    page = render_template("sparql.html", examples=examples(), settings=state().settings, current_path="/sparql",
+                           endpoint=request.base_url, linked=linked)
+    response = Response(page, 200, mimetype="text/html")
+    response.headers["Vary"] = "Accept"
+    return response
+
+
 @blueprint.route("/sparql", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
 def sparql() -> Response:
     try:
@@ -200,15 +237,14 @@ def sparql() -> Response:
             response.headers["Allow"] = "GET, POST, OPTIONS"
         return response
     if req.kind == "query":
+        if wants_page(req.param("format") or req.param("output"), request.headers.get("Accept")):
+            return query_page(req)
         return _query(req)
     if req.kind == "update":
         return _update(req)
     fmt = negotiate(request.headers.get("Accept"), (*RDF_FORMATS, HTML), RDF_FORMATS[0]) or RDF_FORMATS[0]
     if fmt is HTML:
-        web = state()
-        page = render_template("sparql.html", examples=examples(), settings=web.settings, current_path="/sparql",
-                               endpoint=request.base_url)
-        return Response(page, 200, mimetype="text/html")
+        return query_page(None)
     return service_description(fmt)
 
 
