@@ -2,9 +2,10 @@
 
 A journalist's path: the home page, the keyboard to an incident, its quotes, map and "Cite this"; the list
 with a filter; a place. Nothing may be requested from anywhere but the server, and no console errors may
-occur. Screenshots go to a scratch directory, or to MINEGRAPH_SCREENSHOTS when it is set — to refresh the
-ones in the docs: ``MINEGRAPH_SCREENSHOTS=docs/screenshots .venv/bin/pytest tests/test_browser_pages.py``
-(a test run leaves the working tree as it found it).
+occur. Screenshots go to a scratch directory, or to MINEGRAPH_SCREENSHOTS when it is set. The ones in
+docs/screenshots/ (every page at 1280 and 390 px) are made by tests/test_browser_a11y.py and
+tests/test_sparql_browser.py; these journeys' own are named ``journey-*.png`` (a test run without the variable
+leaves the working tree as it found it).
 """
 
 from __future__ import annotations
@@ -160,7 +161,7 @@ def test_a_journalist_goes_from_the_home_page_to_an_incident(session: tuple[Any,
     assert page.locator("h1").inner_text().startswith("Landmine and explosive-remnants-of-war incidents")
     assert page.locator(".figures dd").first.inner_text() == "3"
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "home.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "journey-home.png"), full_page=True)
 
     # keyboard: the skip link comes first and is visible when focused; it moves focus to the main content
     page.keyboard.press("Tab")
@@ -217,13 +218,13 @@ def test_incident_page_quote_map_and_cite_this(session: tuple[Any, Watch], serve
     assert page.locator('head link[rel="alternate"][type="text/turtle"]').count() == 1
     assert page.locator("main .formats a").count() >= 4
     assert "Asgar" not in page.content()
-    page.screenshot(path=str(SHOTS / "incident.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "journey-incident.png"), full_page=True)
     # the place, from the incident
     page.locator("main .facts a", has_text="Jabrayil District").first.click()
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Jabrayil District"
     assert page.locator("svg.map").is_visible()
-    page.screenshot(path=str(SHOTS / "place.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "journey-place.png"), full_page=True)
     watch.check()
 
 
@@ -239,7 +240,7 @@ def test_incident_list_filters_in_the_browser(session: tuple[Any, Watch], server
     assert page.locator("table.incidents tbody tr").count() == 1
     assert page.get_by_label("Outcome").input_value() == "killed"
     page.goto(server + "/incidents")
-    page.screenshot(path=str(SHOTS / "incidents.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "journey-incidents-filtered.png"), full_page=True)
     watch.check()
 
 
@@ -250,7 +251,7 @@ def test_small_screen(browser: Any, server: str) -> None:
     page.goto(server + "/incidents")
     page.get_by_role("link", name="mine action agency employee").click()
     page.wait_for_load_state()
-    page.screenshot(path=str(SHOTS / "incident-small-screen.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "journey-incident-small-screen.png"), full_page=True)
     wide = page.evaluate("""() => [...document.querySelectorAll('main *')]
         .filter(e => !e.closest('svg') && e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
         .map(e => e.tagName + '.' + e.className)""")

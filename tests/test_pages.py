@@ -356,6 +356,20 @@ def test_source_page_names_the_original_and_its_date_and_each_statement_once(bui
     assert 'href="https://news.example.org/item?id=1&amp;x=2" rel="external nofollow"' in html
 
 
+def test_a_table_statement_lists_its_first_rows_and_links_to_the_rest(built_store: object) -> None:
+    """A table's statement supports every row: its page lists 100 and links to a query for all of them."""
+    graph = description(built_store, str(STATEMENT))
+    supports = URIRef("https://w3id.org/minegraph/def/supports")
+    for n in range(150):
+        graph.add((STATEMENT, supports, thing_iri(BASE, "incident", mint_key("incident", "table", str(n)))))
+    html = render_resource("statement", str(STATEMENT), graph, release=None, alternates=ALTERNATES, base=BASE)
+    check_page(html)
+    listed = html.split('id="refers-h"', 1)[1].split("</dl>", 1)[0]
+    assert listed.count("<li>") == 100 + 2  # the first 100 it supports, and the 2 incidents it is about
+    assert "… and 50 more" in listed and 'href="/sparql?query=PREFIX%20mg%3A' in listed
+    assert "mg%3Asupports%20%3Fthing" in listed
+
+
 def test_dataset_description_in_words(client: FlaskClient) -> None:
     """The catalog and the VoID description name licences, publishers, partitions and vocabularies, not bare
     fragments of IRIs ("4.0", "catalog#publisher", "dataset#class owl Class", "core#")."""

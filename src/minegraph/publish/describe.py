@@ -143,8 +143,7 @@ def branches(predicates: Sequence[str] | None = None) -> dict[str, list[str]]:
             _OWN,
             "{ $X dcterms:publisher ?s . ?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, foaf:homepage)) }",
             f"{{ {{ SELECT ?s WHERE {{ ?s prov:wasDerivedFrom $X }} ORDER BY ?s LIMIT {MAX_BACKLINKS} }} "
-            "?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, prov:wasDerivedFrom, prov:wasAttributedTo, mg:speech, "
-            "mg:supports, mg:about)) }",
+            "?s ?p ?o FILTER(?p IN (rdf:type, rdfs:label, prov:wasDerivedFrom, prov:wasAttributedTo, mg:speech)) }",
         ],
         "agent": [
             _OWN,

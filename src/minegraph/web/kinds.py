@@ -127,8 +127,12 @@ def source(r: Reader, node: Node) -> dict[str, Any]:
     }
 
 
+#: How many of the things a statement supports or is about its page lists (a table's statement supports each row).
+SHOWN_REFERENCES = 100
+
+
 def statement(r: Reader, node: Node) -> dict[str, Any]:
-    return {"statement": r.statement(node, 1)}
+    return {"statement": r.statement(node, 1), "shown": SHOWN_REFERENCES, "mg": MG_NS}
 
 
 def agent(r: Reader, node: Node) -> dict[str, Any]:

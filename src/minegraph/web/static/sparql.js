@@ -163,8 +163,21 @@
     if (buttons) { editor.parentNode.insertBefore(buttons, editor); }
   }
   var note = document.getElementById("truncated");
+  /* YASGUI's own controls without a name for a screen reader: the query editor (CodeMirror's text area), the
+     endpoint field and the results' page-size choice get one (axe-core checks this page in the tests). */
+  function named() {
+    [["#yasgui .CodeMirror textarea", "SPARQL query"], ["#yasgui input.autocomplete", "SPARQL endpoint address"],
+     ["#yasgui select.tableSizer", "Results per page"], ["#yasgui .tabsList input", "Tab name"],
+     ["#yasgui .yasr input[type=search], #yasgui .yasr .dataTables_filter input", "Filter the results"]
+    ].forEach(function (pair) {
+      document.querySelectorAll(pair[0]).forEach(function (element) {
+        if (!element.getAttribute("aria-label")) { element.setAttribute("aria-label", pair[1]); }
+      });
+    });
+  }
   function watch(tab) {
     barAboveEditor(tab.getYasqe());
+    named();
     tab.getYasqe().on("queryResponse", function (first, second) {
       var response = first && first.headers ? first : second;
       var headers = response && response.headers;
@@ -180,6 +193,7 @@
     });
     var yasr = tab.getYasr();
     yasr.on("drawn", function () {
+      named();
       placeSwitch(yasr);
       if (!view.raw && tab.getEndpoint() === config.endpoint) { addLabels(yasr, config.endpoint); }
     });
