@@ -10,6 +10,7 @@ tests/test_browser_pages.py); the ones in docs/screenshots/ were made with
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from minegraph.core.gazetteer import pcode_place_iri
 from minegraph.core.settings import Settings
 from minegraph.core.vocab import agent_iri, mint_key
 from tests.conftest import BASE
-from tests.test_browser_pages import SHOTS, Watch, browser, serve  # noqa: F401  (browser: a fixture)
+from tests.test_browser_pages import SHOTS, Watch, browser, serve, server  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.e2e
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
@@ -83,9 +84,9 @@ def serious(page: Any) -> list[dict[str, Any]]:
     return [v for v in page.evaluate(AXE_RUN) if v["impact"] in ("serious", "critical")]
 
 
-def run_a_query(page: Any, server: str) -> None:
+def run_a_query(page: Any, origin: str) -> None:
     """The query page with results: a query typed into the editor and run, as a newcomer does."""
-    page.goto(server + "/sparql")
+    page.goto(origin + "/sparql")
     page.wait_for_selector(".CodeMirror", timeout=15_000)
     query = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nPREFIX mg: <https://w3id.org/minegraph/def/>\n"
              "SELECT ?incident ?label ?killed WHERE { ?incident a mg:Incident ; rdfs:label ?label ; "
@@ -148,3 +149,38 @@ def test_an_incident_page_prints_its_content_and_citation_without_the_site_aroun
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
     context.close()
     check(watch)
+
+
+def test_what_a_journalist_reads_on_each_page(browser: Any, server: str) -> None:  # noqa: F811
+    """Issue 17's points as a reader meets them in the browser (the seed, nothing withdrawn): who said what and how,
+    claims kept to what their speaker spoke of, things named in words rather than by keys or IRI fragments."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, service_workers="block")
+    watch = Watch(context, server)
+    page = watch.page(context)
+
+    def main(path: str) -> str:
+        page.goto(server + path)
+        return " ".join(page.locator("main").inner_text().split())
+
+    incident = main(PAGES["incident"])
+    assert "News.Az wrote:" in incident and "The publisher’s own text (quoted)" in incident
+    assert "News.Az said" not in incident  # a publisher's narration is not somebody's speech
+    assert incident.count("Said of this incident together with Landmine explosion injuring three members of one "
+                          "family") == 2  # "four citizens, including children": both incidents, together
+    soldier = main(f"/id/incident/{WITHDRAWN}")
+    assert "Claims by sources" not in soldier and "News.Az wrote:" in soldier  # reported by News.Az alone
+    assert "categories only" in main(PAGES["victim"])
+    victim = page.locator("h1").inner_text()
+    assert victim.startswith("Victim (injured, deminer) — Landmine explosion injuring a mine action agency employee")
+    source = main(PAGES["source"])
+    assert "Language English" in source and " in News.Az report" not in source and "· in" not in source
+    assert "— Human Rights Commissioner (Ombudsperson) of the Republic of Azerbaijan" in source
+    catalog = main("/catalog")
+    assert "CC BY 4.0" in catalog and "minegraph contributors" in catalog and "catalog#publisher" not in catalog
+    dataset = main("/.well-known/void")
+    assert "mg:Incident: 3 things" in dataset and "dataset#class" not in dataset
+    assert "http://www.w3.org/2004/02/skos/core#" in dataset and not re.search(r"(?<![/\w])core#", dataset)
+    assert "Incidents, by latest possible date" in main("/")
+    assert "No release has been cut yet" in main("/release/")
+    context.close()
+    watch.check()
