@@ -248,20 +248,28 @@ def _cell(term: object, prefixes: dict[str, str]) -> str:
 
 
 @main.command()
-@click.option("--format", "-f", "fmt", type=click.Choice(["hxl"]), default="hxl", show_default=True,
-              help="What to export: hxl = HXL-tagged CSV for HDX, with the HDX dataset metadata.")
+@click.option("--format", "-f", "fmt", type=click.Choice(["hxl", "geojson"]), default="hxl", show_default=True,
+              help="What to export: hxl = HXL-tagged CSV for HDX, with the HDX dataset metadata; geojson = the "
+                   "incidents as an RFC 7946 FeatureCollection (incidents.geojson).")
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=Path("export"), show_default=True,
               help="Directory to write into.")
 @store_option
 @base_option
 def export(fmt: str, output: Path, store: Path | None, base_uri: str | None) -> None:
-    """Export the data for the Humanitarian Data Exchange (HDX).
+    """Export the data for the Humanitarian Data Exchange (HDX), or as GeoJSON.
 
-    Writes incidents.csv (one row per incident, HXL hashtags, readable back by `minegraph ingest`),
+    hxl writes incidents.csv (one row per incident, HXL hashtags, readable back by `minegraph ingest`),
     aggregates.csv (casualties per admin-1 area and month, or year when the month is not known; breakdown
     cells of fewer than 5 people suppressed, the rule stated in the metadata) and hdx-metadata.json (the HDX
-    dataset fields). A store without incidents is refused.
+    dataset fields).
+
+    geojson writes incidents.geojson: one Feature per incident, at the representative point of its place (or of
+    the nearest place containing it that has coordinates, which the Feature names), never where anyone was
+    harmed; a count the source does not state is null. The same as /incidents.geojson.
+
+    Only public graphs are read. A store without incidents is refused.
     """
+    from minegraph.publish import geojson
     from minegraph.publish.hxl_export import export as write_export
     from minegraph.store.embedded import EmbeddedStore
     from minegraph.store.view import PublicStore
@@ -275,6 +283,10 @@ def export(fmt: str, output: Path, store: Path | None, base_uri: str | None) -> 
     handle = EmbeddedStore(settings.store, read_only=True)
     try:
         public = PublicStore(handle, settings.base_uri)  # restricted graphs are never exported
+        if fmt == "geojson":
+            path, count = geojson.export(public, output / "incidents.geojson")
+            click.echo(f"wrote {path} ({count:,} incident{'' if count == 1 else 's'})")
+            return
         files = write_export(public, output, base=settings.base_uri)  # type: ignore[arg-type]
     except MinegraphError as error:
         fail(error)
@@ -292,36 +304,54 @@ def places() -> None:
 @places.command("reconcile")
 @click.argument("name")
 @click.option("--country", help="ISO 3166-1 alpha-2 code to search within, e.g. AZ.")
+@click.option("--parent", help="The enclosing place to search within: its id, P-code or name, e.g. BOYACA.")
 @click.option("--level", type=int, help="Admin level: 0 country, 1, 2, 3.")
 @click.option("--limit", type=int, default=5, show_default=True, help="How many candidates to show.")
 @data_option
-def places_reconcile(name: str, country: str | None, level: int | None, limit: int, data_dir: Path | None) -> None:
-    """Rank the places whose names match NAME (in any script or romanisation), with scores.
+def places_reconcile(name: str, country: str | None, parent: str | None, level: int | None, limit: int,
+                     data_dir: Path | None) -> None:
+    """Rank the places whose names match NAME (in any script or romanisation), with scores, and say whether
+    NAME names one place with certainty, several (a tie: give --parent or --level) or none.
 
-    A score of 1.0 is an exact match of a known name variant; ingest links a name automatically only at
-    or above the certainty threshold and otherwise sends it to review.
+    A score of 1.0 is an exact match of a known name variant; ingest links a name automatically only when one
+    place matches at or above the certainty threshold, within the country and parent the row gives. Without
+    --country or --parent only exact matches are listed. The id in the first column is what a record file's
+    `place:` takes.
 
     \b
-    Example:
+    Examples:
       minegraph places reconcile Djebrail --country AZ
+      minegraph places reconcile Джебраил --country AZ
+      minegraph places reconcile MIRAFLORES --country CO --parent BOYACA
     """
     from minegraph.core import gazetteer
     from minegraph.core.gazetteer import place_iri_of
 
     settings = load_settings(data_dir=data_dir)
     found = gazetteer.load(settings.data_dir)
-    candidates = found.reconcile(name, country=country, level=level, limit=limit)
+    resolution = found.resolve(name, country=country, level=level, parent=parent)
+    candidates = found.reconcile(name, country=country, level=level, parent=parent, limit=limit)
+    where = " ".join(f"{what} {value}" for what, value in (("in", country), ("within", parent)) if value)
     if not candidates:
-        click.echo(f"no place matches {name!r}", err=True)
+        click.echo(f"no place matches {name!r}{' ' + where if where else ''}", err=True)
         sys.exit(1)
-    click.echo(f"{'score':>5}  {'level':>5}  {'P-code':<11} {'ISO':<7} place (matched name) — IRI")
+    click.echo(f"{'score':>5}  {'level':>5}  {'P-code':<11} {'ISO':<7} place (matched name) — id — IRI")
     for candidate in candidates:
         place = candidate.place
         certain = "*" if candidate.score >= gazetteer.CERTAIN else " "
         codes = f"{place.pcode or '':<11} {place.iso3166 or '':<7}"
+        chain = ", ".join(p.label for p in list(found.enclosing(place))[1:])
         click.echo(f"{candidate.score:5.2f}{certain} {place.level:>5}  {codes} "
-                   f"{place.label} ({candidate.matched}) — {place_iri_of(settings.base_uri, place)}")
+                   f"{place.label}{' (' + chain + ')' if chain else ''} [{candidate.matched}] — {place.id} — "
+                   f"{place_iri_of(settings.base_uri, place)}")
     click.echo(f"(* = certain: score >= {gazetteer.CERTAIN})")
+    if resolution.place is not None:
+        click.echo(f"names {resolution.place.label} ({resolution.place.id}) with certainty")
+    elif resolution.status == "tie":
+        click.echo(f"a tie: several places of this name{' ' + where if where else ''}; "
+                   "give --parent or --level to choose", err=True)
+    else:
+        click.echo("no certain match: give the place's id, or add the name to data/places.yaml", err=True)
 
 
 @places.command("export")

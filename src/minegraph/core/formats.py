@@ -48,6 +48,8 @@ RESULT_FORMATS: tuple[Format, ...] = (
     Format("tsv", "text/tab-separated-values", None, QueryResultsFormat.TSV),
 )
 HTML = Format("html", "text/html", None, None, ("application/xhtml+xml",))
+#: Incidents as an RFC 7946 FeatureCollection (``/incidents.geojson``, ``minegraph export --format geojson``).
+GEOJSON = Format("geojson", "application/geo+json", None, None)
 
 
 def by_extension(extension: str, table: tuple[Format, ...] = RDF_FORMATS + DATASET_FORMATS) -> Format:

@@ -24,6 +24,7 @@ BLUEPRINTS: list[str] = [
     "minegraph.web.sparql",
     "minegraph.web.graphstore",
     "minegraph.web.pages",
+    "minegraph.web.geo",
     "minegraph.web.resources",
     "minegraph.web.reconcile",
     "minegraph.web.light",  # last: the outermost middleware

@@ -30,9 +30,10 @@ CACHED_ANSWERS = 256
 _LOCK = threading.Lock()
 
 
-def select(sparql: str, *, raw: bool = False) -> list[dict[str, Any]]:
+def select(sparql: str, *, raw: bool = False, all_rows: bool = False) -> list[dict[str, Any]]:
     """Rows of a SELECT run in a query worker: IRIs and strings as ``str``, integers as ``int`` (``raw``: the
-    terms as SPARQL JSON results give them, datatypes kept).
+    terms as SPARQL JSON results give them, datatypes kept). ``all_rows``: every row, not cut at the endpoint's
+    row limit (the map and the GeoJSON read every incident).
 
     The answers are kept until the store changes (the pages ask the same questions of the same data: the
     figures, the filter choices and the first pages each scan every incident)."""
@@ -40,7 +41,7 @@ def select(sparql: str, *, raw: bool = False) -> list[dict[str, Any]]:
 
     from minegraph.web.state import state
 
-    key = (state().version(), sparql, raw)
+    key = (state().version(), sparql, raw, all_rows)
     cache: OrderedDict[Any, list[dict[str, Any]]] = current_app.extensions.setdefault("minegraph.listing",
                                                                                        OrderedDict())
     with _LOCK:
@@ -48,7 +49,7 @@ def select(sparql: str, *, raw: bool = False) -> list[dict[str, Any]]:
         if rows is not None:
             cache.move_to_end(key)
             return rows
-    rows = _select(sparql, raw)
+    rows = _select(sparql, raw, all_rows)
     with _LOCK:
         cache[key] = rows
         while len(cache) > CACHED_ANSWERS:
@@ -56,12 +57,12 @@ def select(sparql: str, *, raw: bool = False) -> list[dict[str, Any]]:
     return rows
 
 
-def _select(sparql: str, raw: bool = False) -> list[dict[str, Any]]:
+def _select(sparql: str, raw: bool = False, all_rows: bool = False) -> list[dict[str, Any]]:
     from minegraph.web.public import public_job
     from minegraph.web.state import state
 
     answer = state().run(public_job({"kind": "query", "sparql": sparql_prefixes() + sparql, "results": "json",
-                                     "graph": "ttl"}))
+                                     "graph": "ttl", "all_rows": all_rows}))
     if answer.status != 200:
         raise StoreError(f"the page's query failed: {answer.body.decode('utf-8', 'replace')}")
     data = json.loads(answer.body)
@@ -324,8 +325,14 @@ def _where(filters: Filters) -> str:
     return "\n  ".join(parts)
 
 
-def _filtered(filters: Filters) -> bool:
+def filtered(filters: Filters) -> bool:
+    """Whether any filter is set."""
     return any((filters.start, filters.end, filters.place, filters.device, filters.outcome))
+
+
+def matching_incidents(filters: Filters) -> set[str]:
+    """The IRIs of every incident ``filters`` select (the map and the GeoJSON take the list's filters)."""
+    return {str(row["i"]) for row in select(f"SELECT DISTINCT ?i WHERE {{ {_where(filters)} }}", all_rows=True)}
 
 
 def _page_ids_by_date(filters: Filters, after: tuple[dt.date, str] | None, size: int
@@ -335,7 +342,7 @@ def _page_ids_by_date(filters: Filters, after: tuple[dt.date, str] | None, size:
 
     Without filters the counts come from one pattern (every incident has exactly one earliest and one latest
     date: the gate sees to it); with filters from the filters' own patterns, grouped but never sorted."""
-    if _filtered(filters):
+    if filtered(filters):
         dates = _date_counts(f"SELECT (?earliest AS ?d) (COUNT(DISTINCT ?i) AS ?n) WHERE {{ {_where(filters)} }} "
                              "GROUP BY ?earliest")
         total = sum(n for _lexical, n, _literal in dates)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import islice
@@ -181,7 +182,11 @@ def _product(counts: Iterable[int]) -> int:
 
 
 def answer_for(result: Any, job: dict[str, Any], max_rows: int) -> Answer:
-    """The answer to a query job: ``result`` (pyoxigraph results) in the negotiated format, cut at ``max_rows``."""
+    """The answer to a query job: ``result`` (pyoxigraph results) in the negotiated format, cut at ``max_rows``
+    — unless the job has ``all_rows`` (set by minegraph's own pages, never by a request: the map and the GeoJSON
+    of the incidents read every incident)."""
+    if job.get("all_rows"):
+        max_rows = sys.maxsize
     if isinstance(result, QueryBoolean):
         fmt = _format(job.get("results"), RESULT_FORMATS)
         if fmt is None:

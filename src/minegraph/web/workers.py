@@ -6,9 +6,10 @@ sent over a pipe; the web process waits for the answer at most ``timeout`` secon
 served meanwhile by the other workers.
 
 A job is a dict: ``{"kind": "query", "sparql", "default_graphs", "named_graphs", "base_iri",
-"results", "graph", "public"}`` (``results`` / ``graph``: the file extension of the negotiated format for
-solutions and booleans, and for triples; ``public``: the base IRI, when the query may read only the public
-dataset) or ``{"kind": "graph", "graph": IRI or None (default graph), "format"}``.
+"results", "graph", "public", "all_rows"}`` (``results`` / ``graph``: the file extension of the negotiated format
+for solutions and booleans, and for triples; ``public``: the base IRI, when the query may read only the public
+dataset; ``all_rows``: not cut at the row limit, for minegraph's own pages only) or ``{"kind": "graph", "graph":
+IRI or None (default graph), "format"}``.
 An answer is an :class:`Answer`.
 """
 
