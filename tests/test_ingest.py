@@ -295,3 +295,24 @@ def test_hxl_tags_may_carry_more_attributes(settings: Settings, tmp_path: Path) 
     found = query(settings, "SELECT ?d ?k ?j WHERE { ?i a mg:Incident ; mg:earliestDate ?d ; mg:killedCount ?k ; "
                             "mg:injuredCount ?j }")
     assert [(str(d), int(k), int(j)) for d, k, j in found] == [("2023-04-06", 1, 2)], "the date it occurred"
+
+
+def test_hxl_admin2_names_are_matched_within_their_admin1(settings: Settings, tmp_path: Path) -> None:
+    """A Colombian events table by department and municipality name: BOYACA / MIRAFLORES is Miraflores in Boyacá
+    (it was Miraflores in Guaviare), and a name that is not a municipality of its department is refused, named."""
+    table = [["Año", "Departamento", "Municipio", "Muertos", "Heridos"],
+             ["#date", "#adm1+name", "#adm2+name", "#affected+killed", "#affected+injured"],
+             ["2010", "BOYACA", "MIRAFLORES", "0", "1"],
+             ["2011", "META", "GRANADA", "1", ""]]
+    path = write_rows(tmp_path / "colombia.hxl.csv", table)
+    [result] = ingest([str(path)], settings, meta=HXL_META)
+    assert result.incidents == 2
+    found = query(settings, "SELECT ?code WHERE { ?i a mg:Incident ; mg:place/mg:pcode ?code } ORDER BY ?code")
+    assert [code for (code,) in found] == ["CO15455", "CO50313"]
+    bad = write_rows(tmp_path / "bad.hxl.csv", [*table[:2], ["2012", "META", "MIRAFLORES", "0", "1"],
+                                                 ["2013", "", "GRANADA", "0", "1"]])
+    with pytest.raises(InputError) as refused:
+        ingest([str(bad)], settings, meta=HXL_META)
+    text = str(refused.value)
+    assert "MIRAFLORES" in text and "names no place of the gazetteer in Meta" in text
+    assert "GRANADA" in text and "names several places" in text and "Granada (Meta, Colombia)" in text

@@ -1,4 +1,5 @@
-"""The curated gazetteer agrees with the shipped reference tables (OCHA P-codes, GeoNames)."""
+"""The curated gazetteer agrees with the shipped reference tables (OCHA P-codes, GeoNames), and the tables are
+whole."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ def _pcodes() -> dict[str, str]:
 
 
 def _geonames() -> dict[str, str]:
-    with (REFERENCE / "geonames-admin1-AZ.tsv").open(encoding="utf-8") as handle:
-        return {row[3]: row[2] for row in csv.reader(handle, delimiter="\t")}
+    """GeoNames id -> ASCII name of every admin-1 area of the shipped GeoNames table."""
+    with (REFERENCE / "geonames" / "admin1CodesASCII.txt").open(encoding="utf-8", newline="") as handle:
+        return {row[3]: row[2] for row in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)}
 
 
 def _names(place) -> set[str]:  # type: ignore[no-untyped-def]

@@ -22,7 +22,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 
-from minegraph.core.gazetteer import CERTAIN, Gazetteer, Place
+from minegraph.core.gazetteer import Gazetteer, Place
 from minegraph.core.gazetteer import load as load_gazetteer
 from minegraph.core.settings import Settings
 from minegraph.ingest.model import Incident, IncidentDate, Victim, gazetteer_places
@@ -162,27 +162,46 @@ def _read_date(text: str, start: str, end: str) -> IncidentDate | str:
 def _place(cell: Callable[[str], str], by_pcode: dict[str, Place], gazetteer: Gazetteer, out: TableRecords,
            base: str) -> str:
     """The gazetteer id of the finest place of a row (it and the places enclosing it added to ``out.places``), or
-    ``!|col|value|rule``."""
+    ``!|col|value|rule``. A name is looked for within the row's country and, for an admin-2 name, within its
+    admin-1 area (META / GRANADA is Granada in Meta, not in Antioquia); a tie or a miss is refused, named."""
+    country = cell("country").upper() or None
+    if country is not None and len(country) == 3:
+        country = _alpha2(country)
     found: Place | None = None
-    for level in ("adm2", "adm1"):
+    for level in ("adm1", "adm2"):
         code, name = cell(f"{level}_code"), cell(f"{level}_name")
         if code:
-            found = by_pcode.get(code.upper())
-            if found is None:
+            at = by_pcode.get(code.upper())
+            if at is None:
                 return f"!|#{level}+code|{code}|is not a P-code of the gazetteer (data/reference, places.yaml)"
-            break
-        if name:
-            matches = gazetteer.reconcile(name, level=int(level[-1]))
-            if not matches or matches[0].score < CERTAIN:
-                return f"!|#{level}+name|{name}|names no place of the gazetteer with certainty"
-            found = matches[0].place
-            break
+            found = at
+        elif name:
+            resolution = gazetteer.resolve(name, country=country, level=int(level[-1]), parent=found)
+            if resolution.place is None:
+                within = f" in {found.label}" if found else (f" in {country}" if country else "")
+                if resolution.status == "tie":
+                    options = "; ".join(_where(c.place, gazetteer) for c in resolution.candidates[:4])
+                    return f"!|#{level}+name|{name}|names several places{within}: {options} (give #{level}+code)"
+                return f"!|#{level}+name|{name}|names no place of the gazetteer{within} with certainty"
+            found = resolution.place
     if found is None:
         return "!|#adm1+code||no place"
     if found.id not in out.places:
         chain = list(enclosing(found, gazetteer))
         out.places |= {p.id: p for p in gazetteer_places(chain, base) if p.id not in out.places}
     return found.id
+
+
+def _where(place: Place, gazetteer: Gazetteer) -> str:
+    """``Granada (Meta, Colombia)``."""
+    return f"{place.label} ({', '.join(p.label for p in list(gazetteer.enclosing(place))[1:])})"
+
+
+def _alpha2(alpha3: str) -> str | None:
+    import pycountry
+
+    country = pycountry.countries.get(alpha_3=alpha3)
+    return country.alpha_2 if country else None
 
 
 def enclosing(place: Place, gazetteer: Gazetteer) -> Iterator[Place]:
