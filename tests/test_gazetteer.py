@@ -148,3 +148,12 @@ def test_reconcile_command_within_a_parent_and_ties(runner: CliRunner) -> None:
     assert tie.exit_code == 0 and "a tie" in tie.output and "(Meta, Colombia)" in tie.stdout
     cyrillic = runner.invoke(main, ["places", "reconcile", "Джебраил", "--country", "AZ"])
     assert cyrillic.exit_code == 0 and "names Jabrayil District (jabrayil) with certainty" in cyrillic.stdout
+
+
+def test_doctests() -> None:
+    import doctest
+
+    import minegraph.core.place_names
+
+    result = doctest.testmod(minegraph.core.place_names)
+    assert result.attempted and not result.failed

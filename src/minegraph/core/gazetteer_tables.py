@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pycountry
 
-from minegraph.core.gazetteer import CERTAIN, Gazetteer, Place, Point, _best_ratio, name_keys
+from minegraph.core.place_names import CERTAIN, Gazetteer, Place, Point, _best_ratio, name_keys
 
 PCODES_FILE = "ocha-global-pcodes-subset.csv"
 GEONAMES_ADMIN1 = "geonames/admin1CodesASCII.txt"
@@ -74,7 +74,7 @@ def _translations(domain: str) -> tuple[tuple[str, gettext.NullTranslations], ..
 
 def translated(name: str, domain: str) -> dict[str, tuple[str, ...]]:
     """The names of ``name`` in :data:`LANGUAGES` that differ from it."""
-    names = {}
+    names: dict[str, tuple[str, ...]] = {}
     for language, catalogue in _translations(domain):
         other = catalogue.gettext(name)
         if other and other != name:
