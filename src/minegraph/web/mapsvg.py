@@ -189,3 +189,108 @@ def _km(metres: float | None) -> str:
 
 def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
     return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+@dataclass(frozen=True)
+class Spot:
+    """A point drawn on the map of incidents: a place's representative point and how many incidents it stands for."""
+
+    lon: float
+    lat: float
+    label: str
+    count: int
+
+
+#: The map of incidents' size (its height follows the area shown, up to :data:`SPOTS_MAX_HEIGHT`).
+SPOTS_WIDTH = 760
+SPOTS_MAX_HEIGHT = 520
+#: Up to this many points are named on the map itself; beyond, the table beside it names them.
+NAMED_SPOTS = 10
+
+
+def _spots_frame(spots: tuple[Spot, ...], countries: tuple[str, ...]) -> tuple[float, float, float, float]:
+    """The points, and the parts of their countries near them (far islands left out), with a margin."""
+    boxes = [(s.lon, s.lat, s.lon, s.lat) for s in spots]
+    for country in countries:
+        for ring_box in ring_boxes().get(country, []):
+            if any(_distance(ring_box, MapPoint(s.lon, s.lat, "")) < 8 for s in spots):
+                boxes.append(ring_box)
+    west, south = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    east, north = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    pad = max(east - west, north - south) * 0.08 + 0.5
+    west, south, east, north = west - pad, south - pad, east + pad, north + pad
+    if east - west < 4:
+        middle = (east + west) / 2
+        west, east = middle - 2, middle + 2
+    if north - south < 3:
+        middle = (north + south) / 2
+        south, north = middle - 1.5, middle + 1.5
+    return max(west, -180.0), max(south, -85.0), min(east, 180.0), min(north, 85.0)
+
+
+#: Beyond this many points, they are drawn smaller and only the big ones carry their number (the table has all).
+CROWDED = 60
+
+
+def spot_radius(count: int, largest: int, crowded: bool = False) -> float:
+    """A point's radius: its area grows with its number of incidents (the largest 22 px, the smallest 6; 18 and 3
+    when the map is crowded).
+
+    >>> spot_radius(1, 1), spot_radius(1, 100), spot_radius(100, 100), spot_radius(1, 100, crowded=True)
+    (22.0, 7.6, 22.0, 4.5)
+    """
+    smallest, spread = (3, 15) if crowded else (6, 16)
+    return round(smallest + spread * math.sqrt(count / max(largest, 1)), 1)
+
+
+def incidents_map(spots: tuple[Spot, ...], *, countries: tuple[str, ...] = (), title: str, description: str) -> Markup:
+    """An SVG of points (each with its number of incidents) on the country outlines; ``countries`` are
+    highlighted. Every text in it is escaped. Empty when there is no point."""
+    if not spots:
+        return Markup("")
+    west, south, east, north = _spots_frame(spots, countries)
+    x_scale = math.cos(math.radians((south + north) / 2))
+    scale = min(SPOTS_WIDTH / ((east - west) * x_scale), SPOTS_MAX_HEIGHT / (north - south))
+    width, height = round((east - west) * x_scale * scale), round((north - south) * scale)
+
+    def xy(lon: float, lat: float) -> tuple[float, float]:
+        return round((lon - west) * x_scale * scale, 1), round((north - lat) * scale, 1)
+
+    paths, labels = [], []
+    box = (west - 1, south - 1, east + 1, north + 1)
+    for name, rings in outlines().items():
+        visible = [clipped for ring, ring_box in zip(rings, ring_boxes()[name], strict=True)
+                   if _overlaps(ring_box, box) and len(clipped := clip(ring, box)) >= 3]
+        if not visible:
+            continue
+        d = " ".join("M" + " L".join(f"{x},{y}" for x, y in (xy(*p) for p in ring)) + " Z" for ring in visible)
+        css = "map-country map-focus" if name in countries else "map-country"
+        paths.append(f'<path class="{css}" d="{d}"/>')
+        spot = _label_spot([[xy(*p) for p in ring] for ring in visible], width * height)
+        half = len(name) * 4.5 + 4  # about half the width of the name at 12px, upper case
+        if spot is not None and half <= spot[0] <= width - half and 14 <= spot[1] <= height - 6:
+            labels.append(f'<text class="map-country-label" x="{spot[0]:.1f}" y="{spot[1]:.1f}" '
+                          f'text-anchor="middle">{escape(name)}</text>')
+    largest = max(s.count for s in spots)
+    crowded = len(spots) > CROWDED
+    marks, numbers, names = [], [], []
+    for spot in sorted(spots, key=lambda s: (-s.count, s.label)):  # the small ones on top of the big ones
+        x, y = xy(spot.lon, spot.lat)
+        radius = spot_radius(spot.count, largest, crowded)
+        what = f"{spot.label}: {spot.count:,} incident{'' if spot.count == 1 else 's'}"
+        marks.append(f'<g class="map-spot{" crowded" if crowded else ""}"><title>{escape(what)}</title>'
+                     f'<circle class="map-point" cx="{x}" cy="{y}" r="{radius}"/></g>')
+        if not crowded or radius >= 9:  # the numbers above every point, the big ones' last
+            numbers.insert(0, f'<text class="map-count" x="{x}" y="{y + 4:.1f}" text-anchor="middle">'
+                              f'{spot.count:,}</text>')
+        if len(spots) <= NAMED_SPOTS:
+            right = x < width * 0.7
+            names.append(f'<text class="map-label" x="{x + radius + 4 if right else x - radius - 4:.1f}" '
+                         f'y="{y + 4:.1f}" text-anchor="{"start" if right else "end"}">{escape(spot.label)}</text>')
+    return Markup(
+        f'<svg class="map map-incidents" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-labelledby="map-title map-desc">'
+        f'<title id="map-title">{escape(title)}</title><desc id="map-desc">{escape(description)}</desc>'
+        f'<rect class="map-sea" x="0" y="0" width="{width}" height="{height}"/>'
+        + "".join(paths) + "".join(labels) + "".join(marks) + "".join(numbers) + "".join(names) + "</svg>"
+    )

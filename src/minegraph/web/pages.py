@@ -1,9 +1,9 @@
 """Pages for people: the home page, the incident list, and the HTML of every resource.
 
 The dereferencing blueprint (``resources``) calls :func:`render_resource`, :func:`render_tombstone` and
-:func:`render_not_found`; this module's blueprint serves ``/`` and ``/incidents``. Templates are in
-``templates/`` (autoescaped), assets in ``static/`` (nothing is loaded from elsewhere), and every page
-embeds the JSON-LD of what it shows.
+:func:`render_not_found`; this module's blueprint serves ``/``, ``/incidents`` (and its GeoJSON, by content
+negotiation) and ``/map``. Templates are in ``templates/`` (autoescaped), assets in ``static/`` (nothing is loaded
+from elsewhere), and every page embeds the JSON-LD of what it shows.
 """
 
 from __future__ import annotations
@@ -20,9 +20,12 @@ from jinja2 import Environment, FileSystemLoader, Undefined
 from markupsafe import Markup
 from rdflib import Graph, URIRef
 
+from minegraph.core.errors import InputError
+from minegraph.core.formats import GEOJSON, HTML, by_name, negotiate
 from minegraph.core.vocab import PREFIXES, SCHEMA, VOID, normalise_base
-from minegraph.web import kinds
+from minegraph.web import geo, kinds
 from minegraph.web.cite import citation
+from minegraph.web.mapsvg import Spot, incidents_map
 from minegraph.web.views import Reader, human_date, local_path, when_text
 
 blueprint = Blueprint("pages", __name__)
@@ -204,6 +207,21 @@ def home() -> str:
                            alternates=[], **_common(base))
 
 
+#: What ``/incidents`` answers in: the page, or its incidents as GeoJSON (``Accept: application/geo+json`` or
+#: ``?format=geojson``; also at ``/incidents.geojson``).
+LIST_FORMATS = (HTML, GEOJSON)
+
+
+def _list_format() -> Any:
+    named = request.args.get("format", "").strip()
+    if named:
+        found = by_name(named, LIST_FORMATS)
+        if found is None:
+            raise InputError(f"there is no format “{named}” of the list: html or geojson")
+        return found
+    return negotiate(request.headers.get("Accept"), LIST_FORMATS, HTML) or HTML
+
+
 @blueprint.get("/incidents")
 def incidents() -> Response:
     from minegraph.web import listing
@@ -213,6 +231,8 @@ def incidents() -> Response:
     devices = listing.concept_choices("explosive-ordnance")
     outcomes = listing.concept_choices("outcome")
     filters = listing.read_filters(request.args, places, devices, outcomes)
+    if _list_format() is GEOJSON:
+        return geo.geojson_response(filters)
     after_text = request.args.get("after", "").strip()
     after = listing.decode_cursor(after_text, base) if after_text else None
     page, cursor, total = listing.incident_page(
@@ -221,11 +241,50 @@ def incidents() -> Response:
     data = {"@context": {"schema": str(SCHEMA)}, "@type": "schema:ItemList",
             "schema:numberOfItems": total,
             "schema:itemListElement": [{"@id": row["iri"], "schema:name": row["label"]} for row in rows]}
+    geojson_href = "/incidents.geojson" + _query_string(filters.query_args())
     html = render("pages/incidents.html", rows=rows, total=total, filters=filters, places=places, devices=devices,
         outcomes=outcomes, next_args={**filters.query_args(), "after": cursor} if cursor else None,
         first_args=filters.query_args() if after else None, title="Incidents", jsonld=script_json(data),
         current_path="/incidents", raw_from=request.args.get("from", ""), raw_to=request.args.get("to", ""),
-        cite=None, alternates=[], **_common(base))
+        geojson_href=geojson_href, map_href="/map" + _query_string(filters.query_args()),
+        cite=None, alternates=[(geojson_href, GEOJSON.media_type, GEOJSON.extension)], **_common(base))
+    response = Response(html, 400 if filters.errors else 200, mimetype="text/html")
+    response.vary.add("Accept")
+    return response
+
+
+@blueprint.get("/map")
+def incident_map() -> Response:
+    """The incidents the filters select, drawn at their places' representative points, and the same as a table."""
+    base = _base()
+    filters = geo.read_filters()
+    items = geo.filtered_features(filters) if not filters.errors else []
+    places = geo.places()
+    drawn, unplaced, countries = geo.groups(items, places)
+    args = filters.query_args()
+
+    def list_link(place: str) -> str:
+        return "/incidents" + _query_string({**args, "place": place.rstrip("/").rsplit("/", 1)[-1]})
+
+    rows = [{"label": g.place.name, "href": local_path(g.place.iri, base), "list": list_link(g.place.iri),
+             "count": g.count, "own": g.own, "precision": g.place.precision_m,
+             "inside": [(places[p].name if p in places else p, n)
+                        for p, n in sorted(g.inside.items(), key=lambda pair: (-pair[1], pair[0]))]} for g in drawn]
+    missing = [{"label": places[p].name if p in places else "", "list": list_link(p) if p in places else "",
+                "count": n} for p, n in sorted(unplaced.items(), key=lambda pair: (-pair[1], pair[0]))]
+    total, shown = len(items), sum(g.count for g in drawn)
+    spots = tuple(Spot(g.place.point[0], g.place.point[1], g.place.name, g.count) for g in drawn if g.place.point)
+    description = (f"{shown:,} of {total:,} incidents drawn at {len(spots):,} point{'' if len(spots) == 1 else 's'}, "
+                   "each the representative point of a place (an administrative area or a settlement), not where "
+                   "anyone was harmed. The table below the map lists the same places and numbers.")
+    svg = incidents_map(spots, countries=tuple(countries), title="Map of incidents", description=description)
+    data = {"@context": {"schema": str(SCHEMA)}, "@type": "schema:Map", "schema:name": "Map of incidents",
+            "schema:description": description}
+    geojson_href = "/incidents.geojson" + _query_string(args)
+    html = render("pages/map.html", svg=svg, rows=rows, missing=missing, total=total, shown=shown, filters=filters,
+                  title="Map of incidents", geojson_href=geojson_href, list_href="/incidents" + _query_string(args),
+                  jsonld=script_json(data), current_path="/map", cite=None,
+                  alternates=[(geojson_href, GEOJSON.media_type, GEOJSON.extension)], **_common(base))
     return Response(html, 400 if filters.errors else 200, mimetype="text/html")
 
 
@@ -242,5 +301,5 @@ def _list_row(row: dict[str, Any], base: str) -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> None:
-    """Register the pages blueprint (``/`` and ``/incidents``)."""
+    """Register the pages blueprint (``/``, ``/incidents``, ``/map``)."""
     app.register_blueprint(blueprint)
