@@ -168,3 +168,31 @@ def test_no_restricted_data_reaches_the_map(built_settings: Settings, tmp_path: 
             clean(reply.data, url)
     finally:
         app.extensions["minegraph"].close()
+
+
+def test_the_incident_pages_map_says_whose_point_it_draws() -> None:
+    """A hand-made graph: an incident in a settlement without coordinates (Xyz) inside Jabrayil District."""
+    from rdflib import Graph
+
+    from minegraph.web.pages import render_resource
+
+    graph = Graph().parse(data=HAND_MADE, format="turtle")
+    html = render_resource("incident", f"{BASE}id/incident/atvillage", graph, release=None, alternates=[], base=BASE)
+    check_page(html)
+    caption = text(html.split("<figcaption>", 1)[1].split("</figcaption>", 1)[0])
+    assert caption == ("The marker is the centre of Jabrayil District: Xyz, the place recorded for the incident, has "
+                       "no coordinates of its own, with a circle for its precision — not the place of the explosion. "
+                       "Country outlines: Natural Earth.")
+    assert "Jabrayil District</text>" in html and ">Xyz</text>" not in html
+    svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert "47.12" not in svg and "39.65" not in svg  # the incident's own point (in the graph given) is not drawn
+    own = render_resource("incident", f"{BASE}id/incident/indistrict", graph, release=None, alternates=[], base=BASE)
+    assert text(own.split("<figcaption>", 1)[1].split("</figcaption>", 1)[0]).startswith(
+        "The marker is the representative point of the place recorded for the incident (Jabrayil District), with a "
+        "circle for its precision")
+    place = render_resource("place", f"{BASE}id/place/village", graph, release=None, alternates=[], base=BASE)
+    assert text(place.split("<figcaption>", 1)[1].split("</figcaption>", 1)[0]) == (
+        "The marker is the centre of Jabrayil District: Xyz has no coordinates of its own, with a circle for its "
+        "precision. Country outlines: Natural Earth.")
+    nowhere = render_resource("incident", f"{BASE}id/incident/nowhere", graph, release=None, alternates=[], base=BASE)
+    assert "<figcaption>" not in nowhere and 'id="map-h"' not in nowhere  # no point anywhere: no map

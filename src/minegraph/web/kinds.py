@@ -186,10 +186,13 @@ def _partition(r: Reader, node: Node) -> Link | None:
     return None
 
 
-def _map(r: Reader, node: Node | None) -> Markup | str:
-    """An inline SVG of the place's representative point on the country outlines, or ""."""
+def _map(r: Reader, node: Node | None) -> dict[str, Any]:
+    """An inline SVG of the place's representative point on the country outlines (``svg``, "" when neither the
+    place nor any place containing it has coordinates), the name of the place whose point it is (``drawn``), the
+    place's own name (``place``), and whether the point is the place's own (``own``): a settlement without
+    coordinates is drawn at the point of the nearest place containing it, and the caption says so."""
     if node is None:
-        return ""
+        return {"svg": "", "drawn": "", "place": "", "own": True}
     chain = r.place_chain(node)
     point = r.point(node)
     source = node
@@ -200,7 +203,9 @@ def _map(r: Reader, node: Node | None) -> Markup | str:
                 source = URIRef(link.iri)
                 break
     if point is None:
-        return ""
+        return {"svg": "", "drawn": "", "place": r.label(node), "own": True}
     lon, lat, precision = point
     country = chain[-1].text if chain else ""
-    return locator_map(MapPoint(lon, lat, r.label(source), precision), country=country)
+    svg: Markup = locator_map(MapPoint(lon, lat, r.label(source), precision), country=country)
+    return {"svg": svg, "drawn": r.label(source), "place": r.label(node), "own": source == node,
+            "precision": precision}
