@@ -43,6 +43,7 @@ PAGES = {
     "catalog": "/catalog",
     "dataset": "/.well-known/void",
     "concept": "/concept/outcome/injured",
+    "map": "/map",
 }
 #: What axe-core checks: WCAG 2.0 and 2.1 at levels A and AA, and its best practices (landmarks, one h1…).
 AXE_RUN = """async () => { const r = await axe.run(document, {runOnly: {type: 'tag',
