@@ -96,12 +96,12 @@ def test_the_map_takes_the_lists_filters(client: FlaskClient) -> None:
 
 
 def test_the_map_counts_an_incident_at_the_point_it_is_drawn_at(hand_made: list[dict[str, Any]]) -> None:
-    from minegraph.web.geo import groups
+    from minegraph.web.geo import groups, located
 
     store = Store()
     store.load(HAND_MADE.encode(), format=RdfFormat.TURTLE)
     places = geojson.read_places(geojson.store_select(store))
-    drawn, unplaced, countries = groups(hand_made, places)
+    drawn, unplaced, countries = groups([located(item) for item in hand_made], places)
     assert [(g.place.name, g.count, g.own, g.inside) for g in drawn] == [
         ("Jabrayil District", 2, 1, {f"{BASE}id/place/village": 1})]
     assert unplaced == {f"{BASE}id/place/elsewhere": 1} and countries == ["Azerbaijan"]

@@ -28,19 +28,35 @@ def _select(sparql: str) -> list[geojson.Row]:
     from minegraph.web.listing import select
 
     return [{name: (term["value"], term.get("xml:lang", "")) for name, term in row.items()}
-            for row in select(sparql, raw=True, all_rows=True)]
+            for row in select(sparql, raw=True, all_rows=True, keep=False)]
+
+
+#: Where an incident is drawn: (the place whose point it is drawn at, or None; its own place; the outermost place
+#: containing its own), which is all the map needs of a Feature.
+Located = tuple[str | None, str | None, str]
+
+
+def located(item: dict[str, Any]) -> Located:
+    """Where the Feature ``item`` is drawn."""
+    props = item["properties"]
+    chain = props["place_chain"]
+    return props["geometry_of"], props["place"], chain[-1]["id"] if chain else ""
 
 
 @dataclass
 class Built:
-    """The Features of every incident of one version of the store, by IRI."""
+    """Every public incident of one version of the store: its Feature as JSON and where it is drawn, in the list's
+    order (earliest date, then IRI). Kept as bytes, not as Features: a tenth of the memory, and nothing to encode
+    again for each request."""
 
-    data: geojson.Incidents
-    by_iri: dict[str, dict[str, Any]] = field(default_factory=dict)
+    places: dict[str, geojson.Place]
+    order: dict[str, int] = field(default_factory=dict)
+    encoded: dict[str, bytes] = field(default_factory=dict)
+    where: dict[str, Located] = field(default_factory=dict)
 
 
 def _built() -> Built:
-    """The Features of every public incident, built once per version of the store."""
+    """:class:`Built`, made once per version of the store (and per web process)."""
     from minegraph.web.state import state
 
     key = state().version()
@@ -50,7 +66,11 @@ def _built() -> Built:
         if found is not None and found[0] == key:
             return found[1]
     data = geojson.read(_select)
-    built = Built(data, {item["id"]: item for item in geojson.features(data)})
+    built = Built(data.places)
+    for number, item in enumerate(geojson.features(data)):
+        built.order[item["id"]] = number
+        built.encoded[item["id"]] = geojson.dumps(item)
+        built.where[item["id"]] = located(item)
     with _LOCK:
         cache["built"] = (key, built)
     return built
@@ -65,26 +85,33 @@ def read_filters() -> Any:
 
 def places() -> dict[str, geojson.Place]:
     """The places of the incidents and the places containing them."""
-    return _built().data.places
+    return _built().places
 
 
-def filtered_features(filters: Any) -> list[dict[str, Any]]:
-    """The Features of the incidents ``filters`` select, in the list's order (earliest date, then IRI)."""
+def selected(filters: Any) -> list[str]:
+    """The IRIs of the incidents ``filters`` select, in the list's order (earliest date, then IRI)."""
     from minegraph.web import listing
 
     built = _built()
     if listing.filtered(filters):
-        wanted = listing.matching_incidents(filters)
-        return [built.by_iri[iri] for iri in sorted(wanted & built.by_iri.keys(),
-                                                    key=lambda iri: (built.data.dates[iri][0], iri))]
-    return list(built.by_iri.values())
+        return sorted(listing.matching_incidents(filters) & built.order.keys(), key=built.order.__getitem__)
+    return list(built.order)
+
+
+def where(iris: list[str]) -> list[Located]:
+    """Where each of the incidents ``iris`` is drawn."""
+    built = _built()
+    return [built.where[iri] for iri in iris]
 
 
 def geojson_response(filters: Any) -> Response:
     """The FeatureCollection of the incidents ``filters`` select (400 when a filter is not understood)."""
     if filters.errors:
         raise InputError(" ".join(filters.errors))
-    body = geojson.dumps(geojson.collection(filtered_features(filters)))
+    built = _built()
+    empty = geojson.dumps(geojson.collection([]))
+    head, tail = empty.rsplit(b"[]", 1)
+    body = head + b"[" + b",".join(built.encoded[iri] for iri in selected(filters)) + b"]" + tail
     response = Response(body, 200, content_type=GEOJSON.media_type)
     response.headers["Content-Disposition"] = 'inline; filename="incidents.geojson"'
     response.vary.add("Accept")
@@ -109,23 +136,18 @@ class Group:
         return self.count - sum(self.inside.values())
 
 
-def groups(items: list[dict[str, Any]], places: dict[str, geojson.Place]
-           ) -> tuple[list[Group], dict[str, int], list[str]]:
+def groups(items: list[Located], places: dict[str, geojson.Place]) -> tuple[list[Group], dict[str, int], list[str]]:
     """The points to draw (largest first), the incidents without a point by the outermost place of theirs, and the
     country names of the points (to highlight their outlines)."""
     drawn: dict[str, Group] = {}
     unplaced: dict[str, int] = {}
-    for item in items:
-        props = item["properties"]
-        at, own = props["geometry_of"], props["place"]
+    for at, own, outermost in items:
         if at is None:
-            chain = props["place_chain"]
-            outermost = chain[-1]["id"] if chain else ""
             unplaced[outermost] = unplaced.get(outermost, 0) + 1
             continue
         group = drawn.setdefault(at, Group(places[at]))
         group.count += 1
-        if own != at:
+        if own is not None and own != at:
             group.inside[own] = group.inside.get(own, 0) + 1
     countries = sorted({geojson.chain(places, iri)[-1].label for iri in drawn if geojson.chain(places, iri)})
     ordered = sorted(drawn.values(), key=lambda g: (-g.count, g.place.name))

@@ -30,10 +30,11 @@ CACHED_ANSWERS = 256
 _LOCK = threading.Lock()
 
 
-def select(sparql: str, *, raw: bool = False, all_rows: bool = False) -> list[dict[str, Any]]:
+def select(sparql: str, *, raw: bool = False, all_rows: bool = False, keep: bool = True) -> list[dict[str, Any]]:
     """Rows of a SELECT run in a query worker: IRIs and strings as ``str``, integers as ``int`` (``raw``: the
     terms as SPARQL JSON results give them, datatypes kept). ``all_rows``: every row, not cut at the endpoint's
-    row limit (the map and the GeoJSON read every incident).
+    row limit (the map and the GeoJSON read every incident); ``keep=False``: not kept (the caller keeps what it
+    makes of the rows: a scan of every incident is large).
 
     The answers are kept until the store changes (the pages ask the same questions of the same data: the
     figures, the filter choices and the first pages each scan every incident)."""
@@ -41,6 +42,8 @@ def select(sparql: str, *, raw: bool = False, all_rows: bool = False) -> list[di
 
     from minegraph.web.state import state
 
+    if not keep:
+        return _select(sparql, raw, all_rows)
     key = (state().version(), sparql, raw, all_rows)
     cache: OrderedDict[Any, list[dict[str, Any]]] = current_app.extensions.setdefault("minegraph.listing",
                                                                                        OrderedDict())

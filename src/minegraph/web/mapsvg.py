@@ -266,14 +266,16 @@ def incidents_map(spots: tuple[Spot, ...], *, countries: tuple[str, ...] = (), t
         d = " ".join("M" + " L".join(f"{x},{y}" for x, y in (xy(*p) for p in ring)) + " Z" for ring in visible)
         css = "map-country map-focus" if name in countries else "map-country"
         paths.append(f'<path class="{css}" d="{d}"/>')
-        spot = _label_spot([[xy(*p) for p in ring] for ring in visible], width * height)
+        centre = _label_spot([[xy(*p) for p in ring] for ring in visible], width * height)
         half = len(name) * 4.5 + 4  # about half the width of the name at 12px, upper case
-        if spot is not None and half <= spot[0] <= width - half and 14 <= spot[1] <= height - 6:
-            labels.append(f'<text class="map-country-label" x="{spot[0]:.1f}" y="{spot[1]:.1f}" '
+        if centre is not None and half <= centre[0] <= width - half and 14 <= centre[1] <= height - 6:
+            labels.append(f'<text class="map-country-label" x="{centre[0]:.1f}" y="{centre[1]:.1f}" '
                           f'text-anchor="middle">{escape(name)}</text>')
     largest = max(s.count for s in spots)
     crowded = len(spots) > CROWDED
-    marks, numbers, names = [], [], []
+    marks: list[str] = []
+    numbers: list[str] = []
+    names: list[str] = []
     for spot in sorted(spots, key=lambda s: (-s.count, s.label)):  # the small ones on top of the big ones
         x, y = xy(spot.lon, spot.lat)
         radius = spot_radius(spot.count, largest, crowded)

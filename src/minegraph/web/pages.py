@@ -258,7 +258,7 @@ def incident_map() -> Response:
     """The incidents the filters select, drawn at their places' representative points, and the same as a table."""
     base = _base()
     filters = geo.read_filters()
-    items = geo.filtered_features(filters) if not filters.errors else []
+    items = geo.where(geo.selected(filters)) if not filters.errors else []
     places = geo.places()
     drawn, unplaced, countries = geo.groups(items, places)
     args = filters.query_args()
