@@ -213,6 +213,8 @@ def _emit_incident(g: NTriplesGraph, node: str, i: Incident, place: str) -> None
     add(node, mg("explosiveOrdnanceType"), concept("explosive-ordnance", i.device))
     if i.context:
         add(node, mg("context"), concept("incident-context", i.context))
+    if i.event_type:
+        add(node, mg("eventType"), concept("event-type", i.event_type))
     if i.killed is not None:
         add(node, mg("killedCount"), typed(i.killed, "integer"))
     if i.injured is not None:

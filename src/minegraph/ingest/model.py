@@ -193,6 +193,8 @@ class Incident:
     context: str | None = None
     note: str | None = None
     victims: tuple[Victim, ...] = ()
+    #: a code of the event-type scheme (None: not given, as in records made before the scheme)
+    event_type: str | None = None
     #: the line of the table the incident was read from (header = 1); None for a record file
     row: int | None = None
 

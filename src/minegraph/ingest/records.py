@@ -203,7 +203,7 @@ def _incident(i: IncidentSchema) -> Incident:
     d = i.date
     return Incident(
         id=i.id, label=i.label, place=i.place, device=i.device, killed=i.killed, injured=i.injured,
-        context=i.context, note=i.note,
+        context=i.context, event_type=i.type, note=i.note,
         date=IncidentDate(earliest=d.earliest, latest=d.latest, reported=d.reported, year=d.year, month=d.month,
                           day=d.day, note=d.note),
         victims=tuple(Victim(id=v.id, outcome=v.outcome, status=v.status, sex=v.sex, age_band=v.age_band,

@@ -11,17 +11,17 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 from rdflib.namespace import SKOS
 
+from minegraph.core.gazetteer import Gazetteer, pcode_place_iri, place_iri_of
 from minegraph.core.gazetteer import Place as GazetteerPlace
-from minegraph.core.gazetteer import pcode_place_iri, place_iri_of
 from minegraph.core.resources import concepts_graph
 from minegraph.core.vocab import MGC, WD
-from minegraph.ingest.model import Incident, IncidentDate, Place, Victim
+from minegraph.ingest.model import Incident, IncidentDate, Place, Victim, gazetteer_places
 from minegraph.ingest.spec import MappingSpec, normalise
 from minegraph.ingest.table import RowError, Table
 
@@ -118,24 +118,11 @@ def map_victim_table(table: Table, spec: MappingSpec, base: str) -> TableRecords
             return cells[index[column]].strip()
 
         errors: list[RowError] = []
-        codes: dict[str, str | None] = {}
-        for name, fld in spec.fields.items():
-            raw = cell(fld.column) if fld.column else ""
-            code = fld.code(raw)
-            if code is None:
-                errors.append(RowError(table.file, line, fld.column, raw,
-                                       f"is not a known value of {fld.scheme} (add it to `values:` of mapping "
-                                       f"{spec.name})" if raw else f"is empty ({fld.scheme} needs a value)"))
-            codes[name] = code
-        year, month = _integer(cell(spec.year), 1900, this_year), None
-        if year is None:
-            errors.append(RowError(table.file, line, spec.year, cell(spec.year), f"is not a year (1900-{this_year})"))
-        if spec.month:
-            month = _integer(cell(spec.month), 1, 12)
-            if month is None and cell(spec.month):
-                errors.append(RowError(table.file, line, spec.month, cell(spec.month), "is not a month (1-12)"))
+        codes = _concepts(spec, cell, table.file, line, errors)
+        year, month = _year_month(spec, cell, table.file, line, errors, this_year)
         parent, place, place_names = country_iri, country.id, []
         for level in spec.places:
+            assert level.code is not None and level.pcode is not None  # load_mapping: a victim table's places by code
             code_text, name = cell(level.code), cell(level.name)
             if not code_text.isdigit() or (level.digits and len(code_text) > level.digits):
                 errors.append(RowError(table.file, line, level.code, code_text,
@@ -179,6 +166,132 @@ def map_victim_table(table: Table, spec: MappingSpec, base: str) -> TableRecords
         out.notices.append(f"{table.file}: {duplicates} row(s) repeat an earlier row exactly; each is read as "
                            "another victim (the table has one row per victim and no victim id)")
     return out
+
+
+def _concepts(spec: MappingSpec, cell: Callable[[str], str], file: str, line: int,
+              errors: list[RowError]) -> dict[str, str | None]:
+    """The concept code of each field of a row (an unknown or missing value is an error of the row)."""
+    codes: dict[str, str | None] = {}
+    for name, fld in spec.fields.items():
+        raw = cell(fld.column) if fld.column else ""
+        code = fld.code(raw)
+        if code is None:
+            errors.append(RowError(file, line, fld.column, raw,
+                                   f"is not a known value of {fld.scheme} (add it to `values:` of mapping "
+                                   f"{spec.name})" if raw else f"is empty ({fld.scheme} needs a value)"))
+        codes[name] = code
+    return codes
+
+
+def _year_month(spec: MappingSpec, cell: Callable[[str], str], file: str, line: int, errors: list[RowError],
+                this_year: int) -> tuple[int | None, int | None]:
+    year, month = _integer(cell(spec.year), 1900, this_year), None
+    if year is None:
+        errors.append(RowError(file, line, spec.year, cell(spec.year), f"is not a year (1900-{this_year})"))
+    if spec.month:
+        month = _integer(cell(spec.month), 1, 12)
+        if month is None and cell(spec.month):
+            errors.append(RowError(file, line, spec.month, cell(spec.month), "is not a month (1-12)"))
+    return year, month
+
+
+def event_label(event_type: str, device: str, place_names: Sequence[str], date: IncidentDate) -> str:
+    """The label of a mine event read from a table: ``Explosive ordnance found (antipersonnel mine), Miraflores,
+    Boyacá, 2010``; an accident keeps the incident label (``Antipersonnel mine incident, …``)."""
+    if event_type in ("accident", "unknown"):
+        return incident_label(device, place_names, date)
+    what = concept_labels("event-type").get(event_type, event_type.replace("-", " ")).capitalize()
+    if device != "unknown":
+        what += f" ({concept_labels('explosive-ordnance').get(device, device.replace('-', ' '))})"
+    when = incident_label(device, place_names, date).rsplit(", ", 1)[-1]
+    return f"{what}, {', '.join(place_names)}, {when}"
+
+
+def map_event_table(table: Table, spec: MappingSpec, base: str, gazetteer: Gazetteer) -> TableRecords:
+    """One mine event per row (an accident, an explosion without casualties, a find, a seizure, a hazardous area, a
+    clearance…): its type, device, date, place and counts (a blank count: not stated); no victims. A level read by
+    name is matched in the gazetteer within the mapping's country and the coarser level of the row (BOYACA /
+    MIRAFLORES is Miraflores in Boyacá); a name of no place there, or of several, rejects the row, named."""
+    out = TableRecords(dropped={c: r for c, r in spec.drop.items() if c in table.columns})
+    used = spec.used_columns()
+    missing = sorted(c for c in used if c not in table.columns)
+    if missing:
+        out.errors.append(RowError(table.file, 1, ", ".join(missing), None,
+                                   f"the header lacks column(s) that mapping {spec.name} needs"))
+        return out
+    out.unknown_columns = [c for c in table.columns if c and c not in used and c not in spec.drop
+                           and c not in spec.ignore]
+    index = {c: table.columns.index(c) for c in used}
+    country = gazetteer.get(spec.country.iso3166 or spec.country.id)
+    if country is None:
+        out.errors.append(RowError(str(spec.path), 1, "country", spec.country.id, "is no country of the gazetteer"))
+        return out
+    occurrences: Counter[str] = Counter()
+    this_year = dt.date.today().year
+    label_of = lru_cache(maxsize=65536)(event_label)
+    for line, cells in table.rows:
+        cells = cells + [""] * (len(table.columns) - len(cells))
+
+        def cell(column: str, cells: list[str] = cells) -> str:
+            return cells[index[column]].strip()
+
+        errors: list[RowError] = []
+        codes = _concepts(spec, cell, table.file, line, errors)
+        year, month = _year_month(spec, cell, table.file, line, errors, this_year)
+        counts: dict[str, int | None] = {}
+        for name in ("killed", "injured"):
+            column = spec.counts.get(name)
+            text = cell(column) if column else ""
+            counts[name] = int(text) if text.isascii() and text.isdigit() else None
+            if text and counts[name] is None:
+                errors.append(RowError(table.file, line, column, text, "is not a whole number >= 0 (leave the cell "
+                                       "empty when the source does not state it)"))
+        place = _event_place(spec, cell, gazetteer, country, table.file, line, errors)
+        if errors or place is None:
+            out.errors.extend(errors)
+            continue
+        chain = list(gazetteer.enclosing(place))
+        out.places |= {p.id: p for p in gazetteer_places(chain, base) if p.id not in out.places}
+        identity = "|".join(cell(c) for c in spec.identity)
+        occurrences[identity] += 1
+        record_id = f"{identity}#{occurrences[identity]}"
+        assert year is not None
+        event_type, device = codes.get("event_type") or "unknown", codes.get("device") or "unknown"
+        date = IncidentDate.of(year, month)
+        names = tuple(p.label for p in chain if p.level > 0)
+        out.incidents.append(Incident(
+            record_id, label_of(event_type, device, names, date), date, place.id, device, counts["killed"],
+            counts["injured"], context=codes.get("context"), event_type=event_type, row=line))
+    return out
+
+
+def _event_place(spec: MappingSpec, cell: Callable[[str], str], gazetteer: Gazetteer, country: GazetteerPlace,
+                 file: str, line: int, errors: list[RowError]) -> GazetteerPlace | None:
+    """The finest place a row names, level by level: by P-code (a coded level) or by name within the coarser one."""
+    at = country
+    for level in spec.places:
+        name = cell(level.name)
+        if level.code and level.pcode:
+            code = cell(level.code)
+            found = gazetteer.get(level.pcode.format(code=code.zfill(level.digits))) if code.isdigit() else None
+            if found is None:
+                errors.append(RowError(file, line, level.code, code, "is not the code of a place of the gazetteer"))
+                return None
+        elif not name:
+            break  # a coarser place is all the row gives
+        else:
+            resolution = gazetteer.resolve(name, country=country.iso3166, level=level.level, parent=at)
+            if resolution.place is None:
+                options = "; ".join(f"{c.place.label} ({c.place.id})" for c in resolution.candidates[:4])
+                rule = (f"names several places in {at.label}: {options}" if resolution.status == "tie" else
+                        f"names no place of the gazetteer in {at.label} with certainty"
+                        + (f" (closest: {options})" if options else ""))
+                errors.append(RowError(file, line, level.name, name, rule + " — add it to data/places.yaml or give "
+                                       "its code"))
+                return None
+            found = resolution.place
+        at = found
+    return at
 
 
 def _integer(text: str, low: int, high: int) -> int | None:

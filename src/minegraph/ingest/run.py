@@ -210,8 +210,9 @@ def _ingest_one(path: str, settings: Settings, mapping: str | None, meta: Path |
 
 def _read_table(path: str, settings: Settings, mapping: str | None, meta: Path | None
                 ) -> tuple[Table, TableRecords, SourceMeta]:
+    from minegraph.core.gazetteer import load as load_gazetteer
     from minegraph.ingest import hxl, sources, spec, table
-    from minegraph.ingest.rows import map_victim_table
+    from minegraph.ingest.rows import map_event_table, map_victim_table
 
     if mapping is not None:
         mapping_spec = spec.load_mapping(spec.find_mapping(mapping, settings.data_dir))
@@ -221,7 +222,8 @@ def _read_table(path: str, settings: Settings, mapping: str | None, meta: Path |
         if meta_path is None:
             raise InputError("a table needs source metadata: give --meta FILE (or a mapping with `meta:`)", file=path)
         source_meta = sources.load_meta(meta_path, fallback_id=fallback)
-        records = map_victim_table(tab, mapping_spec, settings.base_uri)
+        records = (map_event_table(tab, mapping_spec, settings.base_uri, load_gazetteer(settings.data_dir))
+                   if mapping_spec.row == "event" else map_victim_table(tab, mapping_spec, settings.base_uri))
         records.errors.extend(table.check_width(tab))
         return tab, records, source_meta
     tab = table.read_table(path, settings.max_ingest_bytes, require_hxl=True)

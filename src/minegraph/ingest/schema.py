@@ -121,7 +121,7 @@ class VictimSchema(Schema):
 
 
 class IncidentSchema(Schema):
-    """One of `incidents:` — one explosion at one place and time."""
+    """One of `incidents:` — one mine event at one place and time: an explosion, a find, a hazardous area…"""
 
     what = "an incident"
     hints: ClassVar[Mapping[str, str]] = {
@@ -134,6 +134,9 @@ class IncidentSchema(Schema):
     date: DateSchema
     place: Id = Field(description="A place id of data/places.yaml (or a P-code in lower case).")
     device: Text = Field("unknown", description="A code of the explosive-ordnance scheme.")
+    type: Text | None = Field(None, description="A code of the event-type scheme: accident (an explosion that killed "
+                              "or injured people), explosion-without-casualties, device-found, seizure, stockpile, "
+                              "destruction, suspected-hazardous-area, confirmed-hazardous-area, clearance, unknown.")
     context: Text | None = Field(None, description="A code of the incident-context scheme.")
     killed: int | None = Field(None, description="How many people were killed; leave it out when the source does not "
                                                  "say (not stated), write 0 only when it says none were.")
@@ -200,10 +203,11 @@ class CountrySchema(Schema):
 class PlaceLevelSchema(Schema):
     what = "an admin level"
     level: int
-    code: Text
+    code: Text | None = Field(None, description="The column of the level's code; without it, places are matched by "
+                                                "`name` in the gazetteer, within the country and the coarser level.")
     name: Text
     digits: int = 0
-    pcode: Text
+    pcode: Text | None = Field(None, description="The P-code template of a coded level, e.g. \"CO{code}\".")
     identifier: Text | None = None
 
 
@@ -220,10 +224,17 @@ class ConceptFieldSchema(Schema):
     default: Code | None = None
 
 
+class CountsSchema(Schema):
+    what = "the count columns"
+    killed: Text | None = Field(None, description="The column of the number of people killed (blank: not stated).")
+    injured: Text | None = Field(None, description="The column of the number of people injured (blank: not stated).")
+
+
 class ConceptFieldsSchema(Schema):
     what = "`fields:`"
+    event_type: ConceptFieldSchema | None = None
     device: ConceptFieldSchema | None = None
-    outcome: ConceptFieldSchema
+    outcome: ConceptFieldSchema | None = None
     status: ConceptFieldSchema | None = None
     sex: ConceptFieldSchema | None = None
     age_band: ConceptFieldSchema | None = None
@@ -231,10 +242,10 @@ class ConceptFieldsSchema(Schema):
     context: ConceptFieldSchema | None = None
 
 
-def _victim_rows(value: str) -> str:
-    if value != "victim":
-        raise ValueError("only `row: victim` tables are supported by mapping files (HXL incident tables are read "
-                         "without one)")
+def _row_kinds(value: str) -> str:
+    if value not in ("victim", "event"):
+        raise ValueError("is `victim` (one victim per row) or `event` (one mine event per row: an accident, a find, "
+                         "a hazardous area…)")
     return value
 
 
@@ -243,7 +254,7 @@ class MappingFile(Schema):
 
     what = "a mapping file"
     name: Text | None = None
-    row: Annotated[str, AfterValidator(_victim_rows)] = "victim"
+    row: Annotated[str, AfterValidator(_row_kinds)] = "victim"
     encoding: Text = "utf-8"
     meta: Text | None = None
     label_language: Language = "es"
@@ -253,12 +264,13 @@ class MappingFile(Schema):
     country: CountrySchema
     places: list[PlaceLevelSchema]
     date: DateColumnsSchema
+    counts: CountsSchema | None = None
     fields: ConceptFieldsSchema
 
 
 #: record sections of a mapping file
 MAPPING_RECORDS: dict[str, Literal["one", "list", "map"]] = {
-    "country": "one", "places": "list", "date": "one", "fields": "map"}
+    "country": "one", "places": "list", "date": "one", "counts": "one", "fields": "map"}
 
 
 def record_file_json_schema() -> str:

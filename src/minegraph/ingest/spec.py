@@ -20,8 +20,8 @@ from minegraph.ingest.schema import MAPPING_RECORDS, MappingFile
 
 #: record fields that take a concept, and their concept scheme
 CONCEPT_FIELDS = {
-    "device": "explosive-ordnance", "outcome": "outcome", "status": "victim-status", "sex": "sex",
-    "age_band": "age-band", "activity": "activity", "context": "incident-context",
+    "event_type": "event-type", "device": "explosive-ordnance", "outcome": "outcome", "status": "victim-status",
+    "sex": "sex", "age_band": "age-band", "activity": "activity", "context": "incident-context",
 }
 
 
@@ -57,10 +57,10 @@ class PlaceLevel:
     """One admin level of the places a table names by code (coarsest first)."""
 
     level: int
-    code: str
+    code: str | None  # None: the level's places are matched by name in the gazetteer
     name: str
     digits: int
-    pcode: str  # P-code template, e.g. "CO{code}": the place's IRI is minted from the P-code
+    pcode: str | None  # P-code template, e.g. "CO{code}": the place's IRI is minted from the P-code
     identifier: str | None = None  # ontology property for the code as the source gives it, e.g. "daneCode"
 
 
@@ -78,7 +78,7 @@ class MappingSpec:
 
     name: str
     path: Path
-    row: str  # "victim": one victim per row
+    row: str  # "victim": one victim per row; "event": one mine event per row
     identity: tuple[str, ...]
     drop: dict[str, str]
     ignore: tuple[str, ...]
@@ -87,6 +87,8 @@ class MappingSpec:
     year: str
     month: str | None
     fields: dict[str, ConceptField] = field(default_factory=dict)
+    #: the columns of the counts of an event table: {"killed": column, "injured": column}
+    counts: dict[str, str] = field(default_factory=dict)
     meta: Path | None = None
     encoding: str = "utf-8"
     label_language: str = "es"
@@ -94,8 +96,9 @@ class MappingSpec:
     def used_columns(self) -> set[str]:
         used = {self.year, *((self.month and [self.month]) or [])}
         for level in self.places:
-            used |= {level.code, level.name}
+            used |= {level.name} | ({level.code} if level.code else set())
         used |= {f.column for f in self.fields.values() if f.column}
+        used |= set(self.counts.values())
         return used | set(self.identity)
 
 
@@ -119,11 +122,28 @@ def load_mapping(path: Path) -> MappingSpec:
                                  {normalise(k): v for k, v in spec.values.items()}, spec.default)
               for name in CONCEPT_FIELDS if (spec := getattr(m.fields, name)) is not None}
     c = m.country
+    file = str(path)
+    if m.row == "victim" and "outcome" not in fields:
+        raise InputError("a `row: victim` mapping needs `fields: outcome:` (each row is a victim)", file=file,
+                         field="fields")
+    for level in m.places:
+        if level.code and not level.pcode:
+            raise InputError("a level read by `code` needs its P-code template `pcode:` (e.g. \"CO{code}\")",
+                             file=file, record=f"places[{level.level}]", field="pcode")
+        if m.row == "victim" and not level.code:
+            raise InputError("a `row: victim` mapping reads its places by code", file=file,
+                             record=f"places[{level.level}]", field="code")
+    counts = {name: column for name, column in (("killed", m.counts.killed), ("injured", m.counts.injured))
+              if column} if m.counts else {}
+    if counts and m.row != "event":
+        raise InputError("`counts:` are for `row: event` tables (a victim table counts its rows)", file=file,
+                         field="counts")
     return MappingSpec(
-        name=m.name or path.stem, path=path, row="victim", identity=tuple(m.identity), drop=dict(m.drop),
+        name=m.name or path.stem, path=path, row=m.row, identity=tuple(m.identity), drop=dict(m.drop),
         ignore=tuple(m.ignore), country=Country(c.id, c.label, c.iso3166, c.wikidata),
         places=tuple(PlaceLevel(level=p.level, code=p.code, name=p.name, digits=p.digits, pcode=p.pcode,
                                 identifier=p.identifier) for p in m.places),
-        year=m.date.year, month=m.date.month, fields=fields, meta=(path.parent / m.meta) if m.meta else None,
+        year=m.date.year, month=m.date.month, fields=fields, counts=counts,
+        meta=(path.parent / m.meta) if m.meta else None,
         encoding=m.encoding, label_language=m.label_language,
     )

@@ -42,6 +42,7 @@ def incident(r: Reader, node: Node) -> dict[str, Any]:
     # Killed and injured are shown apart, "not stated" when absent (a count no source gave is not 0); the other
     # facts are shown when present.
     facts = [
+        ("Event type", r.concept(node, _mg("eventType"))),
         ("Explosive ordnance", r.concept(node, _mg("explosiveOrdnanceType"))),
         ("Context", r.concept(node, _mg("context"))),
     ]

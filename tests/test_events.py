@@ -1,0 +1,126 @@
+"""Every kind of mine event: the event-type scheme in record files, and event tables (`row: event` mappings) whose
+places are matched by name within their parent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from minegraph.core.errors import InputError
+from minegraph.core.settings import Settings
+from minegraph.ingest.run import ingest
+from tests.conftest import BASE, DATA
+from tests.test_ingest import HXL_META, query, write_rows
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(store=tmp_path / "store", data_dir=DATA, base_uri=BASE)
+
+
+EVENTS_MAPPING = """
+name: events-by-name
+row: event
+identity: [ano, departamento, municipio, tipo]
+country: {id: colombia, label: Colombia, iso3166: CO}
+places:
+  - {level: 1, name: departamento}
+  - {level: 2, name: municipio}
+date: {year: ano}
+counts: {killed: muertos, injured: heridos}
+fields:
+  event_type:
+    column: tipo
+    values:
+      Accidente por MAP: accident
+      Incidente por MAP: explosion-without-casualties
+      Sospecha de campo minado: suspected-hazardous-area
+      Incautación: seizure
+      Desminado militar en operaciones: clearance
+  device:
+    column: tipo
+    default: unknown
+    values:
+      Accidente por MAP: antipersonnel-mine
+      Incidente por MAP: antipersonnel-mine
+      Sospecha de campo minado: unknown
+      Incautación: antipersonnel-mine
+      Desminado militar en operaciones: unknown
+"""
+
+
+def test_event_tables_every_kind_of_mine_event_with_places_by_name(settings: Settings, tmp_path: Path) -> None:
+    """A Colombian events table (year, department, municipality, event type) goes through a mapping: `row: event`,
+    places matched by name within their department, no `outcome` asked of every row, counts not stated when blank."""
+    mapping = tmp_path / "events.yaml"
+    mapping.write_text(EVENTS_MAPPING, encoding="utf-8")
+    table = [["ano", "departamento", "municipio", "tipo", "muertos", "heridos"],
+             ["2010", "BOYACA", "MIRAFLORES", "Sospecha de campo minado", "", ""],
+             ["2011", "META", "GRANADA", "Accidente por MAP", "1", "0"],
+             ["2012", "Antioquia", "Granada", "Incautación", "", ""],
+             ["2013", "Guaviare", "", "Desminado militar en operaciones", "", ""]]
+    path = write_rows(tmp_path / "events.csv", table)
+    [result] = ingest([str(path)], settings, mapping=str(mapping), meta=HXL_META)
+    assert (result.incidents, result.victims) == (4, 0)
+    found = query(settings, """SELECT ?type ?code (COALESCE(STR(?k), "not stated") AS ?killed) ?label WHERE {
+        ?i a mg:Incident ; mg:eventType/skos:notation ?type ; rdfs:label ?label ; mg:place/mg:pcode ?code
+        OPTIONAL { ?i mg:killedCount ?k } } ORDER BY ?code""")
+    assert [(t, c, k) for t, c, k, _ in found] == [
+        ("seizure", "CO05313", "not stated"), ("suspected-hazardous-area", "CO15455", "not stated"),
+        ("accident", "CO50313", "1"), ("clearance", "CO95", "not stated")]
+    labels = {t: label for t, _, _, label in found}
+    assert labels["suspected-hazardous-area"] == "Suspected hazardous area, Miraflores, Boyacá, 2010"
+    assert labels["seizure"] == "Seizure of explosive ordnance (antipersonnel mine), Granada, Antioquia, 2012"
+    assert labels["clearance"].startswith("Clearance, Guaviare")
+    # a municipality of the gazetteer is published with DANE's point
+    points = query(settings, "SELECT ?wkt WHERE { ?p mg:pcode 'CO15455' ; geo:hasGeometry/geo:asWKT ?wkt }")
+    assert points and points[0][0].startswith("POINT(-73.1")
+    bad = write_rows(tmp_path / "bad-events.csv", [table[0], ["2014", "META", "MIRAFLORES", "Incautación", "", ""],
+                                                    ["2014", "META", "GRANADA", "Minas voladoras", "", ""]])
+    with pytest.raises(InputError) as refused:
+        ingest([str(bad)], settings, mapping=str(mapping), meta=HXL_META)
+    text = str(refused.value)
+    assert "MIRAFLORES" in text and "names no place of the gazetteer in Meta" in text
+    assert "Minas voladoras" in text and "is not a known value of event-type" in text
+
+
+def test_a_victim_mapping_still_needs_its_outcome(tmp_path: Path) -> None:
+    from minegraph.ingest.spec import load_mapping
+
+    mapping = tmp_path / "victims.yaml"
+    mapping.write_text(EVENTS_MAPPING.replace("row: event", "row: victim"), encoding="utf-8")
+    with pytest.raises(InputError, match="needs `fields: outcome:`"):
+        load_mapping(mapping)
+
+
+def test_record_files_say_what_kind_of_event(tmp_path: Path) -> None:
+    """`type:` of an incident is a code of the event-type scheme: checked by the gate, shown on the page; casualties
+    stated on a find warn (an explosion that harmed people is an accident)."""
+    import shutil
+
+    from minegraph.core.errors import ValidationFailed
+    from minegraph.ingest.build import build
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    record = data / "sources" / "newsaz-ombudsperson-april-6.yaml"
+    text = record.read_text(encoding="utf-8")
+    record.write_text(text.replace("    type: accident\n", "    type: device-found\n", 1), encoding="utf-8")
+    result = build(Settings(store=tmp_path / "store", data_dir=data, base_uri=BASE))
+    warned = [w.text() for w in result.report.warnings if "EventWithCasualtiesShape" in w.text()]
+    assert len(warned) == 1 and "explosive-ordnance found" not in warned[0] and "device-found" in warned[0]
+    record.write_text(text.replace("    type: accident\n", "    type: minefield-ish\n", 1), encoding="utf-8")
+    with pytest.raises(ValidationFailed) as refused:
+        build(Settings(store=tmp_path / "store2", data_dir=data, base_uri=BASE))
+    violations = [v.text() for v in refused.value.report.violations]
+    assert len(violations) == 1 and "incidents[jabrayil-anama-employee-injured]" in violations[0]
+    assert "event-type" in violations[0]
+
+
+def test_the_incident_page_names_the_event_type(web_client) -> None:  # type: ignore[no-untyped-def]
+    html = web_client.get("/doc/incident/k318zecnq29", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "<dt>Event type</dt>" in html and 'href="/concept/event-type/accident"' in html
+    concept = web_client.get("/concept/event-type/suspected-hazardous-area", headers={"Accept": "text/turtle"},
+                             follow_redirects=True)
+    assert concept.status_code == 200 and b"Hazard: suspected hazardous area (SHA)" in concept.data
