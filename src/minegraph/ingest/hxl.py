@@ -1,14 +1,19 @@
 """HXL-tagged incident tables: one row per incident, columns found by hashtag, in any order.
 
-Read (a column may carry more attributes than named here, as HXL allows: ``#date+occurred`` is a ``#date``; of
-several, one with ``+occurred`` first): ``#event+id`` (the row's identity, when present), ``#date`` (not
-``+start`` / ``+end``: YYYY-MM-DD, YYYY-MM or YYYY),
+Columns are found by HXL tag patterns, matched by the HXL library (libhxl's ``hxl.model.TagPattern``): a column
+may carry more attributes than the pattern names, in any order and case (``#Date +Occurred`` is a ``#date``), a
+``-x`` in a pattern excludes columns with ``+x``. Of several columns that match, the first is read (for ``#date``,
+the first with ``+occurred``); the others are listed as unknown, as are the columns of no pattern.
+
+Read (:data:`PATTERNS`): ``#event+id`` (the row's identity, when present), ``#date-start-end`` (YYYY-MM-DD, YYYY-MM
+or YYYY), ``#date+start`` and ``#date+end`` (the range of a day whose year is not known),
 ``#country+code``, ``#adm1`` / ``#adm2`` with ``+code`` (a P-code of the gazetteer) or ``+name``, ``#event+code`` or
-``#event+type`` (a device: a concept's code or any of its labels), ``#affected+killed`` and ``#affected+injured`` (a
-blank cell: the count is not stated, never 0), and their ``+f`` / ``+m`` / ``+children`` breakdowns (victims, when
-the count is stated and the breakdown accounts for everyone). ``#geo+lat`` / ``#geo+lon`` (the coordinates of harm)
-and ``#loc`` (the site: a village, a field) are never published, nor used in any key: they are dropped, and the
-report and the source document's note name the columns. Other columns are listed as unknown.
+``#event+type`` (a device: a concept's code or any of its labels), ``#affected+killed-f-m-children`` and
+``#affected+injured-f-m-children`` (a blank cell: the count is not stated, never 0), and their ``+f`` / ``+m`` /
+``+children`` breakdowns (victims, when the count is stated and the breakdown accounts for everyone).
+``#geo`` (``#geo+lat`` / ``#geo+lon``: the coordinates of harm) and ``#loc`` (the site: a village, a field) are
+never published, nor used in any key: they are dropped, and the report and the source document's note name the
+columns.
 
 A row without ``#event+id`` is named by its date and admin places only (``date|adm1 code|adm2 code|adm1 name|adm2
 name``), and rows of the same date and places by their order (``#1``, ``#2``…): keys are public, and a key hashed
@@ -33,9 +38,20 @@ from minegraph.ingest.table import RowError, Table
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 #: A day whose year is not known, as ISO 8601 writes it (and xsd:gMonthDay): --MM-DD.
 _MONTH_DAY = re.compile(r"^--(\d{2})-(\d{2})$")
-DROPPED = {"geo": "coordinates of harm: never published (the place is kept at admin level)",
-           "loc": "site of harm: never published nor used in keys (the place is kept at admin level)"}
-KNOWN = {"event", "date", "country", "adm1", "adm2", "loc", "affected", "geo"}
+#: The tag pattern of each column read (libhxl's syntax), and the attribute preferred when several columns match.
+PATTERNS: dict[str, tuple[str, str]] = {
+    "id": ("#event+id", ""), "date": ("#date-start-end", "occurred"),
+    "start": ("#date+start", ""), "end": ("#date+end", ""), "country": ("#country+code", ""),
+    "adm1_code": ("#adm1+code", ""), "adm1_name": ("#adm1+name", ""),
+    "adm2_code": ("#adm2+code", ""), "adm2_name": ("#adm2+name", ""),
+    "device": ("#event+code", ""), "device_type": ("#event+type", ""),
+    "killed": ("#affected+killed-f-m-children", ""), "injured": ("#affected+injured-f-m-children", ""),
+}
+#: The breakdowns of the counts: (outcome, attribute) -> tag pattern.
+BREAKDOWNS = {(o, a): f"#affected+{o}+{a}" for o in ("killed", "injured") for a in ("f", "m", "children")}
+#: Tag patterns of the columns never read nor published, and why.
+DROPPED = {"#geo": "coordinates of harm: never published (the place is kept at admin level)",
+           "#loc": "site of harm: never published nor used in keys (the place is kept at admin level)"}
 
 
 def map_hxl_table(table: Table, settings: Settings) -> TableRecords:
@@ -44,31 +60,29 @@ def map_hxl_table(table: Table, settings: Settings) -> TableRecords:
     gazetteer = load_gazetteer(settings.data_dir)
     by_pcode = {p.pcode.upper(): p for p in gazetteer.places.values() if p.pcode}
 
-    def column(pattern: str, without: frozenset[str] = frozenset(), prefer: str = "") -> int | None:
-        """The first column matching ``pattern`` (a column may have more attributes, as in HXL) and none of
-        ``without``; one with the attribute ``prefer`` first."""
-        found = [i for i in table.tag_indices(pattern)
-                 if not without & getattr(table.tags[i], "attributes", frozenset())]
-        found.sort(key=lambda i: prefer not in getattr(table.tags[i], "attributes", frozenset()))
+    def column(pattern: str, prefer: str = "") -> int | None:
+        """The first column that matches ``pattern`` (libhxl); of several, the first with the attribute ``prefer``."""
+        found = sorted(table.tag_indices(pattern), key=lambda i: not (prefer and table.tags[i].has_attribute(prefer)))
         return found[0] if found else None
 
-    breakdowns = frozenset({"f", "m", "children"})
-    cols = {name: column(pattern, without, prefer) for name, pattern, without, prefer in (
-        ("id", "#event+id", frozenset(), ""), ("date", "#date", frozenset({"start", "end"}), "occurred"),
-        ("start", "#date+start", frozenset(), ""), ("end", "#date+end", frozenset(), ""),
-        ("country", "#country+code", frozenset(), ""),
-        ("adm1_code", "#adm1+code", frozenset(), ""), ("adm1_name", "#adm1+name", frozenset(), ""),
-        ("adm2_code", "#adm2+code", frozenset(), ""), ("adm2_name", "#adm2+name", frozenset(), ""),
-        ("device", "#event+code", frozenset(), ""), ("device_type", "#event+type", frozenset(), ""),
-        ("killed", "#affected+killed", breakdowns, ""), ("injured", "#affected+injured", breakdowns, ""))}
-    breakdown = {(o, a): column(f"#affected+{o}+{a}") for o in ("killed", "injured") for a in ("f", "m", "children")}
+    cols = {name: column(pattern, prefer) for name, (pattern, prefer) in PATTERNS.items()}
+    breakdown = {key: column(pattern) for key, pattern in BREAKDOWNS.items()}
+    dropped = {i for pattern in DROPPED for i in table.tag_indices(pattern)}
+    read = {i for i in (*cols.values(), *breakdown.values()) if i is not None}
+    def header(index: int | None) -> str:
+        """The column's header (none when the hashtag row is the first row: its tags stand for the headers)."""
+        name = table.columns[index] if index is not None and index < len(table.columns) else ""
+        return "" if index is None or name == table.tags[index].display_tag else name
+
     for index, tag in enumerate(table.tags):
-        if tag is None:
-            continue
-        if tag.tag in DROPPED:
-            out.dropped[table.columns[index] or str(tag)] = DROPPED[tag.tag]
-        elif tag.tag not in KNOWN:
-            out.unknown_columns.append(f"{table.columns[index]} ({tag})" if table.columns[index] else str(tag))
+        if index in dropped:
+            out.dropped[header(index) or tag.display_tag] = DROPPED[tag.tag]
+        elif tag.tag is not None and index not in read:
+            out.unknown_columns.append(f"{header(index)} ({tag.display_tag})" if header(index) else tag.display_tag)
+        elif tag.tag is None and table.tag_cells[index].strip():  # libhxl skips a malformed hashtag: it is named
+            written = table.tag_cells[index].strip()
+            out.unknown_columns.append(f"{header(index)} ({written}: not an HXL hashtag)" if header(index)
+                                       else f"{written}: not an HXL hashtag")
     missing = [t for t, c in (("#date", cols["date"]), ("#affected+killed", cols["killed"]),
                               ("#affected+injured", cols["injured"])) if c is None]
     if cols["adm1_code"] is None and cols["adm2_code"] is None and cols["adm1_name"] is None:
@@ -95,7 +109,7 @@ def map_hxl_table(table: Table, settings: Settings) -> TableRecords:
         seen.setdefault(key, line)
         date = _read_date(cell("date"), cell("start"), cell("end"))
         if isinstance(date, str):
-            errors.append(RowError(table.file, line, table.columns[cols["date"] or 0] or "#date", cell("date"), date))
+            errors.append(RowError(table.file, line, header(cols["date"]) or "#date", cell("date"), date))
         place = _place(cell, by_pcode, gazetteer, out, base)
         if place.startswith("!"):
             errors.append(RowError(table.file, line, place.split("|")[1], place.split("|")[2], place.split("|")[3]))

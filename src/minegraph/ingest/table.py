@@ -2,21 +2,27 @@
 
 A :class:`Table` keeps every data row with its line number in the file, so that each problem can be
 reported as file, row, column, value and rule (:class:`RowError`).
+
+The HXL hashtag row is found, and its hashtags and attributes parsed, by the HXL library (PyPI ``libhxl``): it is
+given the rows this module has already read and checked (size, encoding, CSV), never a path or a URL, so it
+opens nothing itself and nothing is fetched.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
+import logging
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from minegraph.core.errors import InputError, UnreadableInput
 
 STDIN = "-"
-_HXL_TAG = re.compile(r"^#[a-z][a-z0-9_]*(\s*\+[a-z][a-z0-9_]*)*$", re.IGNORECASE)
+#: libhxl logs a malformed hashtag (and would print it through logging's last resort): the report names it instead.
+logging.getLogger("hxl").addHandler(logging.NullHandler())
 
 
 @dataclass(frozen=True)
@@ -35,29 +41,6 @@ class RowError:
         return f"{where}{value}: {self.rule}"
 
 
-@dataclass(frozen=True)
-class HxlTag:
-    """A parsed HXL hashtag: ``#affected+killed+f`` -> tag ``affected``, attributes ``{killed, f}``."""
-
-    tag: str
-    attributes: frozenset[str]
-
-    @classmethod
-    def parse(cls, text: str) -> HxlTag | None:
-        text = text.strip()
-        if not _HXL_TAG.match(text):
-            return None
-        parts = [p.strip().lower() for p in text[1:].split("+")]
-        return cls(parts[0], frozenset(parts[1:]))
-
-    def matches(self, pattern: HxlTag) -> bool:
-        """True when this column's tag is ``pattern``'s tag and has (at least) its attributes."""
-        return self.tag == pattern.tag and pattern.attributes <= self.attributes
-
-    def __str__(self) -> str:
-        return "#" + "+".join([self.tag, *sorted(self.attributes)])
-
-
 @dataclass
 class Table:
     """A CSV file: its header, its optional HXL hashtag row, and its data rows with line numbers."""
@@ -68,15 +51,20 @@ class Table:
     columns: list[str]
     header_line: str
     rows: list[tuple[int, list[str]]] = field(default_factory=list)
-    tags: list[HxlTag | None] = field(default_factory=list)
-
+    #: The hashtag row as libhxl parsed it: one ``hxl.model.Column`` per cell (``.tag`` None when the cell is empty
+    #: or not a hashtag), or none when the table has no hashtag row.
+    tags: list[Any] = field(default_factory=list)
+    #: The cells of the hashtag row as written (a malformed hashtag is named by them).
+    tag_cells: list[str] = field(default_factory=list)
 
     def tag_indices(self, pattern: str) -> list[int]:
-        """Indices of the columns whose hashtag matches ``pattern`` (e.g. ``#affected+killed``)."""
-        wanted = HxlTag.parse(pattern)
-        if wanted is None:
-            raise ValueError(f"not an HXL hashtag: {pattern}")
-        return [i for i, tag in enumerate(self.tags) if tag is not None and tag.matches(wanted)]
+        """Indices of the columns that match the HXL tag pattern ``pattern``, in file order, as libhxl matches them
+        (``hxl.model.TagPattern``): ``#affected+killed`` is also ``#affected+killed+civilians``; ``-f`` excludes a
+        column with ``+f``; a final ``!`` allows no attribute but those named."""
+        from hxl.model import TagPattern
+
+        wanted = TagPattern.parse(pattern)
+        return [i for i, column in enumerate(self.tags) if wanted.match(column)]
 
 
 def read_bytes(path: str, max_bytes: int) -> bytes:
@@ -119,7 +107,8 @@ def _looks_latin1(data: bytes) -> bool:
 
 
 def read_table(path: str, max_bytes: int, *, encoding: str = "utf-8", require_hxl: bool = False) -> Table:
-    """Read a CSV (or HXL-tagged CSV) file; the hashtag row, if any, is the first row of hashtags."""
+    """Read a CSV (or HXL-tagged CSV) file; the hashtag row, if any, is the one libhxl finds (:func:`_hashtag_row`),
+    and the row above it, if any, the column headers."""
     raw = read_bytes(path, max_bytes)
     text = decode(raw, path, encoding)
     try:
@@ -136,27 +125,40 @@ def read_table(path: str, max_bytes: int, *, encoding: str = "utf-8", require_hx
     records = [(line, cells) for line, cells in records if any(c.strip() for c in cells)]
     if not records:
         raise UnreadableInput("has no rows", file=path)
-    tag_row = next((i for i, (_line, cells) in enumerate(records[:26]) if _is_hashtag_row(cells)), None)
-    if require_hxl and tag_row is None:
-        raise UnreadableInput("has no HXL hashtag row (a row of #tags such as #date, #adm1+name, "
-                              "#affected+killed under the column headers): it cannot be read as HXL", file=path)
-    if tag_row is not None:
-        tags = [HxlTag.parse(c) if c.strip() else None for c in records[tag_row][1]]
-        columns = records[tag_row - 1][1] if tag_row > 0 else [str(t or "") for t in tags]
-        data_rows = records[tag_row + 1:]
+    found = _hashtag_row(records)
+    if require_hxl and found is None:
+        raise UnreadableInput("has no HXL hashtag row among its first 25 rows (a row of #tags such as #date, "
+                              "#adm1+name, #affected+killed under the column headers): it cannot be read as HXL",
+                              file=path)
+    tags: list[Any] = []
+    tag_cells: list[str] = []
+    if found is not None:
+        tags, tag_row, data_rows = found
+        tag_cells = records[tag_row][1]
+        columns = records[tag_row - 1][1] if tag_row > 0 else [t.display_tag for t in tags]
     else:
-        tags = []
         columns = records[0][1]
         data_rows = records[1:]
     columns = [c.strip() for c in columns]
     header_line = text.splitlines()[0] if text else ""
     return Table(file=path, raw=raw, text=text, columns=columns, header_line=header_line.lstrip("\ufeff"),
-                 rows=data_rows, tags=tags)
+                 rows=data_rows, tags=tags, tag_cells=tag_cells)
 
 
-def _is_hashtag_row(cells: list[str]) -> bool:
-    filled = [c for c in cells if c.strip()]
-    return bool(filled) and all(HxlTag.parse(c) is not None for c in filled)
+def _hashtag_row(records: list[tuple[int, list[str]]]) -> tuple[list[Any], int, list[tuple[int, list[str]]]] | None:
+    """The hashtag row as libhxl finds it among the first 25 rows (a row at least half of whose filled cells are
+    hashtags) and parses it, its index in ``records``, and the data rows after it with their line numbers; None
+    when there is none. libhxl is handed the rows already read, as an array: it opens no file and no URL."""
+    import hxl.input
+
+    reader = hxl.input.HXLReader(hxl.input.ArrayInput([cells for _line, cells in records]))
+    try:
+        columns = reader.columns
+    except hxl.input.HXLTagsNotFoundException:
+        return None
+    numbered = [(row.source_row_number, row.values) for row in reader]  # indices in records
+    tag_row = numbered[0][0] - 1 if numbered else len(records) - 1  # the rows after it are all data rows
+    return list(columns), tag_row, [(records[index][0], values) for index, values in numbered]
 
 
 def check_width(table: Table) -> list[RowError]:
