@@ -4,8 +4,10 @@
 (``#date``: YYYY-MM-DD, YYYY-MM, YYYY, or ``--MM-DD`` when the year is not known, with ``#date+start`` /
 ``#date+end``), the admin-1 and admin-2 areas with their P-codes (from the place hierarchy, whatever the level
 of the incident's place: a settlement has its district and province), the device type and the counts. A count the
-source did not state (no ``mg:killedCount`` / ``mg:injuredCount``) is an empty cell, never 0. It reads back
-through minegraph's own HXL importer to the same incidents and counts (an empty cell: a count not stated).
+source did not state (no ``mg:killedCount`` / ``mg:injuredCount``) is an empty cell, never 0. The HXL library
+(libhxl) reads both files with the hashtags of :data:`INCIDENT_COLUMNS` and :data:`AGGREGATE_COLUMNS`, and
+``incidents.csv`` reads back through ``minegraph ingest`` to the same incidents and counts (an empty cell: a count
+not stated), whatever the order of its columns (tests/test_unstated_counts.py).
 
 ``aggregates.csv`` has one row per admin-1 area and month, and per admin-1 area and year for the incidents whose
 month is not known (``#date+year`` always, ``#date+month`` empty in those rows; an incident without a year is in
