@@ -11,7 +11,7 @@ from minegraph.core.errors import InputError
 from minegraph.core.settings import Settings
 from minegraph.ingest.run import ingest
 from tests.conftest import BASE, DATA
-from tests.test_ingest import HXL_META, query, write_rows
+from tests.test_ingest import HXL_META, dump, query, write_rows
 
 
 @pytest.fixture
@@ -124,3 +124,55 @@ def test_the_incident_page_names_the_event_type(web_client) -> None:  # type: ig
     concept = web_client.get("/concept/event-type/suspected-hazardous-area", headers={"Accept": "text/turtle"},
                              follow_redirects=True)
     assert concept.status_code == 200 and b"Hazard: suspected hazardous area (SHA)" in concept.data
+
+
+def test_points_of_finds_and_hazard_areas_are_published_rounded_never_of_accidents(settings: Settings,
+                                                                                   tmp_path: Path) -> None:
+    """Hazard areas and finds are published to warn people, at ~1 km; an accident's point is where someone was
+    harmed: never published, whatever the table gives."""
+    mapping = tmp_path / "events.yaml"
+    mapping.write_text(EVENTS_MAPPING + "point: {lat: lat, lon: lon}\n", encoding="utf-8")
+    table = [["ano", "departamento", "municipio", "tipo", "muertos", "heridos", "lat", "lon"],
+             ["2010", "BOYACA", "MIRAFLORES", "Sospecha de campo minado", "", "", "5.196515", "-73.145631"],
+             ["2011", "META", "GRANADA", "Accidente por MAP", "1", "0", "3.601234", "-73.654321"],
+             ["2012", "Antioquia", "Granada", "Incautación", "0", "1", "6.201357", "-75.102468"]]
+    [result] = ingest([str(write_rows(tmp_path / "events.csv", table))], settings, mapping=str(mapping),
+                      meta=HXL_META)
+    assert result.incidents == 3
+    points = query(settings, """SELECT ?type ?wkt ?precision WHERE { ?i mg:eventType/skos:notation ?type ;
+        geo:hasGeometry ?g . ?g geo:asWKT ?wkt ; mg:coordinatePrecision ?precision }""")
+    assert points == [("suspected-hazardous-area", "POINT(-73.15 5.2)", "1000")]
+    everything = dump(settings).decode("utf-8")
+    for secret in ("3.601234", "-73.654321", "3.6)", "-73.65", "6.201357", "-75.102468", "6.2)", "-75.1 "):
+        assert secret not in everything, secret
+    assert any("points of 2 event(s) are not published" in notice for notice in result.notices)
+    bad = write_rows(tmp_path / "bad.csv", [table[0], ["2013", "META", "GRANADA", "Incautación", "", "", "95", "x"]])
+    with pytest.raises(InputError, match="is not a point"):
+        ingest([str(bad)], settings, mapping=str(mapping), meta=HXL_META)
+
+
+@pytest.mark.parametrize("fast_above", [10**9, 0], ids=["pyshacl", "fast-gate"])
+def test_no_write_door_publishes_the_point_of_an_accident(built_settings: Settings, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch, fast_above: int) -> None:
+    """SPARQL Update, Graph Store and ingest all pass the one gate: a point given to the seed's accident is refused
+    (with pyshacl and with the fast gate a big write goes through)."""
+    import shutil
+    from dataclasses import replace
+
+    from minegraph.core.errors import ValidationFailed
+    from minegraph.store import door
+    from minegraph.web.writes import apply_write
+
+    shutil.copytree(built_settings.store, tmp_path / "store")
+    settings = replace(built_settings, store=tmp_path / "store")
+    monkeypatch.setattr(door, "FAST_GATE_TRIPLES", fast_above)
+    incident = f"{BASE}id/incident/k318zecnq29"
+    update = f"""PREFIX geo: <http://www.opengis.net/ont/geosparql#> PREFIX mg: <{BASE}def/>
+    INSERT DATA {{ GRAPH <{BASE}graph/source/x7cbn16a1kt> {{
+      <{incident}> geo:hasGeometry <{incident}#point> .
+      <{incident}#point> a geo:Geometry ; geo:asWKT "POINT(46.9123 39.4567)"^^geo:wktLiteral ;
+        mg:coordinatePrecision 1000 . }} }}"""
+    with pytest.raises(ValidationFailed) as refused:
+        apply_write(settings, lambda scratch: scratch.update(update))
+    assert any("IncidentPointShape" in v.text() and "event type is not one of those" in v.text()
+               for v in refused.value.report.violations)

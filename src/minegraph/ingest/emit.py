@@ -215,6 +215,13 @@ def _emit_incident(g: NTriplesGraph, node: str, i: Incident, place: str) -> None
         add(node, mg("context"), concept("incident-context", i.context))
     if i.event_type:
         add(node, mg("eventType"), concept("event-type", i.event_type))
+    if i.point:
+        lat, lon, precision = i.point
+        geometry = f"<{node[1:-1]}#point>"
+        add(node, f"<{GEO}hasGeometry>", geometry)
+        add(geometry, RDF_TYPE, f"<{GEO}Geometry>")
+        add(geometry, f"<{GEO}asWKT>", f'"POINT({lon} {lat})"^^<{GEO}wktLiteral>')
+        add(geometry, mg("coordinatePrecision"), typed(precision, "integer"))
     if i.killed is not None:
         add(node, mg("killedCount"), typed(i.killed, "integer"))
     if i.injured is not None:

@@ -195,6 +195,9 @@ class Incident:
     victims: tuple[Victim, ...] = ()
     #: a code of the event-type scheme (None: not given, as in records made before the scheme)
     event_type: str | None = None
+    #: (lat, lon, precision in metres) of a find, a seizure or a hazardous area, as published (rounded: see
+    #: :data:`minegraph.ingest.rows.PUBLISHED_POINT_TYPES`); never the point of an accident
+    point: tuple[float, float, int] | None = None
     #: the line of the table the incident was read from (header = 1); None for a record file
     row: int | None = None
 

@@ -26,6 +26,15 @@ from minegraph.ingest.spec import MappingSpec, normalise
 from minegraph.ingest.table import RowError, Table
 
 MONTHS = tuple(calendar.month_name)
+#: The events whose points are published, to warn people of a danger where it is (docs/data-responsibility.md):
+#: finds, seizures, stockpiles, destructions, hazardous areas and clearances without casualties. An accident's or an
+#: explosion's point is never published: it is where someone was harmed or nearly harmed.
+PUBLISHED_POINT_TYPES = frozenset({"device-found", "seizure", "stockpile", "destruction", "suspected-hazardous-area",
+                                   "confirmed-hazardous-area", "clearance"})
+#: Published points are rounded to this many decimals of a degree (about 1.1 km at the equator) ...
+POINT_DECIMALS = 2
+#: ... and say so: the true location lies within this many metres of the point.
+POINT_PRECISION_M = 1000
 
 
 @dataclass
@@ -229,6 +238,7 @@ def map_event_table(table: Table, spec: MappingSpec, base: str, gazetteer: Gazet
     occurrences: Counter[str] = Counter()
     this_year = dt.date.today().year
     label_of = lru_cache(maxsize=65536)(event_label)
+    withheld = 0
     for line, cells in table.rows:
         cells = cells + [""] * (len(table.columns) - len(cells))
 
@@ -246,6 +256,7 @@ def map_event_table(table: Table, spec: MappingSpec, base: str, gazetteer: Gazet
             if text and counts[name] is None:
                 errors.append(RowError(table.file, line, column, text, "is not a whole number >= 0 (leave the cell "
                                        "empty when the source does not state it)"))
+        point = _point(spec, cell, table.file, line, errors)
         place = _event_place(spec, cell, gazetteer, country, table.file, line, errors)
         if errors or place is None:
             out.errors.extend(errors)
@@ -257,12 +268,43 @@ def map_event_table(table: Table, spec: MappingSpec, base: str, gazetteer: Gazet
         record_id = f"{identity}#{occurrences[identity]}"
         assert year is not None
         event_type, device = codes.get("event_type") or "unknown", codes.get("device") or "unknown"
+        harmed = any(counts[name] for name in ("killed", "injured"))
+        if point is not None and (event_type not in PUBLISHED_POINT_TYPES or harmed):
+            point, withheld = None, withheld + 1
         date = IncidentDate.of(year, month)
         names = tuple(p.label for p in chain if p.level > 0)
         out.incidents.append(Incident(
             record_id, label_of(event_type, device, names, date), date, place.id, device, counts["killed"],
-            counts["injured"], context=codes.get("context"), event_type=event_type, row=line))
+            counts["injured"], context=codes.get("context"), event_type=event_type, row=line,
+            point=(round(point[0], POINT_DECIMALS), round(point[1], POINT_DECIMALS), POINT_PRECISION_M)
+            if point else None))
+    if withheld:
+        out.notices.append(f"{table.file}: the points of {withheld} event(s) are not published: accidents, explosions, "
+                           "events of unknown type and any event that harmed people are shown at their place only")
+    if spec.point:
+        out.notices.append(f"{table.file}: points ({spec.point[0]}, {spec.point[1]}) are published only for finds, "
+                           "seizures, stockpiles, destructions, hazardous areas and clearances that harmed nobody, "
+                           f"rounded to {POINT_DECIMALS} decimals of a degree (~{POINT_PRECISION_M} m)")
     return out
+
+
+def _point(spec: MappingSpec, cell: Callable[[str], str], file: str, line: int,
+           errors: list[RowError]) -> tuple[float, float] | None:
+    """A row's (lat, lon), when the mapping reads a point and the row gives one."""
+    if spec.point is None:
+        return None
+    lat_text, lon_text = cell(spec.point[0]), cell(spec.point[1])
+    if not lat_text and not lon_text:
+        return None
+    try:
+        lat, lon = float(lat_text.replace(",", ".")), float(lon_text.replace(",", "."))
+    except ValueError:
+        lat = lon = float("nan")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        errors.append(RowError(file, line, f"{spec.point[0]}, {spec.point[1]}", f"{lat_text}, {lon_text}",
+                               "is not a point (latitude -90..90, longitude -180..180, decimal degrees)"))
+        return None
+    return lat, lon
 
 
 def _event_place(spec: MappingSpec, cell: Callable[[str], str], gazetteer: Gazetteer, country: GazetteerPlace,

@@ -224,6 +224,12 @@ class ConceptFieldSchema(Schema):
     default: Code | None = None
 
 
+class PointColumnsSchema(Schema):
+    what = "the point columns"
+    lat: Text = Field(description="The column of the latitude (WGS 84, decimal degrees).")
+    lon: Text = Field(description="The column of the longitude (WGS 84, decimal degrees).")
+
+
 class CountsSchema(Schema):
     what = "the count columns"
     killed: Text | None = Field(None, description="The column of the number of people killed (blank: not stated).")
@@ -265,12 +271,13 @@ class MappingFile(Schema):
     places: list[PlaceLevelSchema]
     date: DateColumnsSchema
     counts: CountsSchema | None = None
+    point: PointColumnsSchema | None = None
     fields: ConceptFieldsSchema
 
 
 #: record sections of a mapping file
 MAPPING_RECORDS: dict[str, Literal["one", "list", "map"]] = {
-    "country": "one", "places": "list", "date": "one", "counts": "one", "fields": "map"}
+    "country": "one", "places": "list", "date": "one", "counts": "one", "point": "one", "fields": "map"}
 
 
 def record_file_json_schema() -> str:

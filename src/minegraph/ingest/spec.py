@@ -89,6 +89,8 @@ class MappingSpec:
     fields: dict[str, ConceptField] = field(default_factory=dict)
     #: the columns of the counts of an event table: {"killed": column, "injured": column}
     counts: dict[str, str] = field(default_factory=dict)
+    #: the latitude and longitude columns of an event table: (lat, lon)
+    point: tuple[str, str] | None = None
     meta: Path | None = None
     encoding: str = "utf-8"
     label_language: str = "es"
@@ -98,7 +100,7 @@ class MappingSpec:
         for level in self.places:
             used |= {level.name} | ({level.code} if level.code else set())
         used |= {f.column for f in self.fields.values() if f.column}
-        used |= set(self.counts.values())
+        used |= set(self.counts.values()) | set(self.point or ())
         return used | set(self.identity)
 
 
@@ -138,12 +140,16 @@ def load_mapping(path: Path) -> MappingSpec:
     if counts and m.row != "event":
         raise InputError("`counts:` are for `row: event` tables (a victim table counts its rows)", file=file,
                          field="counts")
+    if m.point and m.row != "event":
+        raise InputError("`point:` is for `row: event` tables: a victim's point of harm is never published (list the "
+                         "columns under `drop:`)", file=file, field="point")
     return MappingSpec(
         name=m.name or path.stem, path=path, row=m.row, identity=tuple(m.identity), drop=dict(m.drop),
         ignore=tuple(m.ignore), country=Country(c.id, c.label, c.iso3166, c.wikidata),
         places=tuple(PlaceLevel(level=p.level, code=p.code, name=p.name, digits=p.digits, pcode=p.pcode,
                                 identifier=p.identifier) for p in m.places),
         year=m.date.year, month=m.date.month, fields=fields, counts=counts,
+        point=(m.point.lat, m.point.lon) if m.point else None,
         meta=(path.parent / m.meta) if m.meta else None,
         encoding=m.encoding, label_language=m.label_language,
     )
