@@ -151,14 +151,18 @@ def _hashtag_row(records: list[tuple[int, list[str]]]) -> tuple[list[Any], int, 
     when there is none. libhxl is handed the rows already read, as an array: it opens no file and no URL."""
     import hxl.input
 
-    reader = hxl.input.HXLReader(hxl.input.ArrayInput([cells for _line, cells in records]))
+    reader = hxl.input.HXLReader(hxl.input.ArrayInput(cells for _line, cells in records))
     try:
         columns = reader.columns
     except hxl.input.HXLTagsNotFoundException:
         return None
-    numbered = [(row.source_row_number, row.values) for row in reader]  # indices in records
-    tag_row = numbered[0][0] - 1 if numbered else len(records) - 1  # the rows after it are all data rows
-    return list(columns), tag_row, [(records[index][0], values) for index, values in numbered]
+    tag_row = len(records) - 1  # the rows after it are all data rows
+    data_rows: list[tuple[int, list[str]]] = []
+    for row in reader:  # row.source_row_number: its index in records (row.values are that record's cells)
+        if not data_rows:
+            tag_row = row.source_row_number - 1
+        data_rows.append(records[row.source_row_number])
+    return list(columns), tag_row, data_rows
 
 
 def check_width(table: Table) -> list[RowError]:
