@@ -196,3 +196,12 @@ def test_the_incident_pages_map_says_whose_point_it_draws() -> None:
         "precision. Country outlines: Natural Earth.")
     nowhere = render_resource("incident", f"{BASE}id/incident/nowhere", graph, release=None, alternates=[], base=BASE)
     assert "<figcaption>" not in nowhere and 'id="map-h"' not in nowhere  # no point anywhere: no map
+
+
+def test_a_place_page_offers_its_incidents_on_the_map_and_as_geojson(client: FlaskClient) -> None:
+    key = JABRAYIL.rsplit("/", 1)[-1]
+    html = client.get(f"/doc/place/{key}", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert f'<a href="/map?place={key}">on a map</a>' in html
+    assert f'<a href="/incidents.geojson?place={key}" type="application/geo+json">as GeoJSON</a>' in html
+    assert len(geo(client, f"/incidents.geojson?place={key}")["features"]) == 2
+    assert "<title>Jabrayil District: 2 incidents</title>" in client.get(f"/map?place={key}").get_data(as_text=True)
