@@ -22,6 +22,7 @@ from minegraph.publish import geojson
 
 blueprint = Blueprint("geo", __name__)
 _LOCK = threading.Lock()
+_BUILDING = threading.Lock()
 
 
 def _select(sparql: str) -> list[geojson.Row]:
@@ -65,14 +66,19 @@ def _built() -> Built:
         found = cache.get("built")
         if found is not None and found[0] == key:
             return found[1]
-    data = geojson.read(_select)
-    built = Built(data.places)
-    for number, item in enumerate(geojson.features(data)):
-        built.order[item["id"]] = number
-        built.encoded[item["id"]] = geojson.dumps(item)
-        built.where[item["id"]] = located(item)
-    with _LOCK:
-        cache["built"] = (key, built)
+    with _BUILDING:  # one build at a time: the requests that arrive meanwhile wait for it, not build it again
+        with _LOCK:
+            found = cache.get("built")
+            if found is not None and found[0] == key:
+                return found[1]
+        data = geojson.read(_select)
+        built = Built(data.places)
+        for number, item in enumerate(geojson.features(data)):
+            built.order[item["id"]] = number
+            built.encoded[item["id"]] = geojson.dumps(item)
+            built.where[item["id"]] = located(item)
+        with _LOCK:
+            cache["built"] = (key, built)
     return built
 
 
