@@ -176,3 +176,19 @@ def test_no_write_door_publishes_the_point_of_an_accident(built_settings: Settin
         apply_write(settings, lambda scratch: scratch.update(update))
     assert any("IncidentPointShape" in v.text() and "event type is not one of those" in v.text()
                for v in refused.value.report.violations)
+
+
+def test_a_colombian_victim_table_is_drawn_at_its_municipalities(settings: Settings) -> None:
+    """The municipalities a table names by DANE code take DANE's representative point from the gazetteer, so that
+    the map can place its incidents (they had no coordinates: the whole table was "not on the map")."""
+    from tests.test_ingest import SAMPLE
+
+    [result] = ingest([str(SAMPLE)], settings, mapping="colombia-victims")
+    assert result.incidents == 200
+    granada = query(settings, """SELECT ?wkt ?precision ?same WHERE { ?p mg:pcode "CO05313" ;
+        geo:hasGeometry [ geo:asWKT ?wkt ; mg:coordinatePrecision ?precision ] ; skos:exactMatch ?same }""")
+    assert granada == [("POINT(-75.184446 6.142892)", "10000", granada[0][2])]
+    assert granada[0][2].startswith("https://sws.geonames.org/")
+    placed = query(settings, """SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE { ?i a mg:Incident ;
+        mg:place/geo:hasGeometry ?g }""")
+    assert placed == [("200",)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -79,7 +80,12 @@ def test_identifying_and_sensitive_columns_are_never_published(settings: Setting
         if row[header.index("sitio")].startswith("SITIO-"):
             assert row[header.index("sitio")] not in published
     assert "Indigena" not in published and "Afrodescendiente" not in published
-    assert "asWKT" not in published
+    # the only points are the areas' representative points from DANE's lists (data/reference), never the
+    # table's: each published WKT is one of those
+    reference = {f"POINT({r[5]} {r[6]})" for r in rows(DATA / "reference" / "co-divipola-municipalities.csv")[1:]}
+    reference |= {f"POINT({r[2]} {r[3]})" for r in rows(DATA / "reference" / "co-divipola-departments.csv")[1:]}
+    published_points = set(re.findall(r'"(POINT\([^)]*\))"', published))
+    assert published_points and published_points <= reference
 
 
 def test_the_same_file_again_changes_nothing(settings: Settings) -> None:

@@ -95,9 +95,11 @@ def title_case(name: str) -> str:
     return " ".join(w if (i and w in small) else w[:1].upper() + w[1:] for i, w in enumerate(words))
 
 
-def map_victim_table(table: Table, spec: MappingSpec, base: str) -> TableRecords:
+def map_victim_table(table: Table, spec: MappingSpec, base: str, gazetteer: Gazetteer | None = None) -> TableRecords:
     """One victim per row, one incident per victim (the table has no incident id and no day). The counts come from
-    the one victim: 1 killed and 0 injured, or 0 killed and 1 injured; not stated when the outcome is unknown."""
+    the one victim: 1 killed and 0 injured, or 0 killed and 1 injured; not stated when the outcome is unknown. A
+    place the ``gazetteer`` knows by its P-code takes its representative point and GeoNames link from there (the
+    table's name stays its label)."""
     out = TableRecords(dropped={c: r for c, r in spec.drop.items() if c in table.columns})
     used = spec.used_columns()
     missing = sorted(c for c in used if c not in table.columns)
@@ -143,9 +145,13 @@ def map_victim_table(table: Table, spec: MappingSpec, base: str) -> TableRecords
             known = out.places.get(place_id)
             if known is None:
                 identifiers = {"pcode": pcode} | ({level.identifier: code} if level.identifier else {})
+                reference = gazetteer.get(pcode) if gazetteer is not None else None
+                point = reference.point if reference is not None else None
                 known = out.places[place_id] = Place(
                     place_id, str(pcode_place_iri(base, pcode)), title_case(name) or code, level.level,
-                    spec.label_language, parent, ((name, spec.label_language),) if name else (), identifiers)
+                    spec.label_language, parent, ((name, spec.label_language),) if name else (), identifiers,
+                    same_as=(f"https://sws.geonames.org/{reference.geonames}/",) if reference and reference.geonames
+                    else (), point=(point.lat, point.lon, point.precision_m) if point else None)
             elif known.parent != parent:
                 errors.append(RowError(table.file, line, level.code, code_text,
                                        "names a place already read inside another enclosing place"))

@@ -222,8 +222,9 @@ def _read_table(path: str, settings: Settings, mapping: str | None, meta: Path |
         if meta_path is None:
             raise InputError("a table needs source metadata: give --meta FILE (or a mapping with `meta:`)", file=path)
         source_meta = sources.load_meta(meta_path, fallback_id=fallback)
-        records = (map_event_table(tab, mapping_spec, settings.base_uri, load_gazetteer(settings.data_dir))
-                   if mapping_spec.row == "event" else map_victim_table(tab, mapping_spec, settings.base_uri))
+        gazetteer = load_gazetteer(settings.data_dir)
+        records = (map_event_table(tab, mapping_spec, settings.base_uri, gazetteer) if mapping_spec.row == "event"
+                   else map_victim_table(tab, mapping_spec, settings.base_uri, gazetteer))
         records.errors.extend(table.check_width(tab))
         return tab, records, source_meta
     tab = table.read_table(path, settings.max_ingest_bytes, require_hxl=True)
