@@ -192,3 +192,34 @@ def test_a_colombian_victim_table_is_drawn_at_its_municipalities(settings: Setti
     placed = query(settings, """SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE { ?i a mg:Incident ;
         mg:place/geo:hasGeometry ?g }""")
     assert placed == [("200",)]
+
+
+def test_an_event_table_in_geojson_reads_like_csv(settings: Settings, tmp_path: Path) -> None:
+    """Mapping files take GeoJSON and CSV alike: properties are columns, the geometry's point `geometry:lat` /
+    `geometry:lon` (a hazard area's polygon: the mean of its vertices), published by the same rule."""
+    import json
+
+    mapping = tmp_path / "events.yaml"
+    mapping.write_text(EVENTS_MAPPING + "point: {lat: 'geometry:lat', lon: 'geometry:lon'}\n", encoding="utf-8")
+    square = [[[-73.20, 5.10], [-73.10, 5.10], [-73.10, 5.30], [-73.20, 5.30], [-73.20, 5.10]]]
+    features = [
+        {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": square},
+         "properties": {"ano": 2010, "departamento": "BOYACA", "municipio": "MIRAFLORES",
+                        "tipo": "Sospecha de campo minado", "muertos": None, "heridos": None}},
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [-73.654321, 3.601234]},
+         "properties": {"ano": 2011, "departamento": "META", "municipio": "GRANADA", "tipo": "Accidente por MAP",
+                        "muertos": 1, "heridos": 0}}]
+    path = tmp_path / "events.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    [result] = ingest([str(path)], settings, mapping=str(mapping), meta=HXL_META)
+    assert result.incidents == 2
+    points = query(settings, """SELECT ?type ?wkt WHERE { ?i mg:eventType/skos:notation ?type ;
+        geo:hasGeometry/geo:asWKT ?wkt }""")
+    assert points == [("suspected-hazardous-area", "POINT(-73.16 5.18)")]  # mean of the 5 vertices, rounded
+    assert "3.601234" not in dump(settings).decode("utf-8")
+    path.write_text('{"type": "Feature"}', encoding="utf-8")
+    with pytest.raises(InputError, match="is not a GeoJSON FeatureCollection"):
+        ingest([str(path)], settings, mapping=str(mapping), meta=HXL_META)
+    path.write_text('{"type": "FeatureCollection", "features": ' + "[" * 200_000 + "]" * 200_000 + "}", encoding="utf-8")
+    with pytest.raises(InputError, match="is not valid JSON"):  # nesting that would exhaust the parser's stack
+        ingest([str(path)], settings, mapping=str(mapping), meta=HXL_META)

@@ -216,7 +216,8 @@ def _read_table(path: str, settings: Settings, mapping: str | None, meta: Path |
 
     if mapping is not None:
         mapping_spec = spec.load_mapping(spec.find_mapping(mapping, settings.data_dir))
-        tab = table.read_table(path, settings.max_ingest_bytes, encoding=mapping_spec.encoding)
+        tab = (table.read_geojson(path, settings.max_ingest_bytes) if path.lower().endswith((".geojson", ".json"))
+               else table.read_table(path, settings.max_ingest_bytes, encoding=mapping_spec.encoding))
         meta_path = meta or mapping_spec.meta
         fallback = sources.source_id_from_name(path) if path != "-" else None
         if meta_path is None:

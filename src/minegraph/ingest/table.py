@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 import sys
 from dataclasses import dataclass, field
@@ -143,6 +144,74 @@ def read_table(path: str, max_bytes: int, *, encoding: str = "utf-8", require_hx
     header_line = text.splitlines()[0] if text else ""
     return Table(file=path, raw=raw, text=text, columns=columns, header_line=header_line.lstrip("\ufeff"),
                  rows=data_rows, tags=tags, tag_cells=tag_cells)
+
+
+#: The columns a GeoJSON Feature's geometry gives a mapped table (a mapping's ``point: {lat, lon}`` names them).
+GEOMETRY_COLUMNS = ("geometry:lat", "geometry:lon")
+
+
+def read_geojson(path: str, max_bytes: int) -> Table:
+    """A GeoJSON FeatureCollection (RFC 7946) as a table: one row per Feature (row N is the Nth Feature), its
+    properties as columns (in order of first appearance), and its geometry's representative point as the columns
+    ``geometry:lat`` and ``geometry:lon`` — a Point as it is, a (Multi)Polygon or LineString as the mean of its
+    vertices. A mapping reads it as it reads a CSV file; what it publishes of a point is the mapping's rule."""
+    raw = read_bytes(path, max_bytes)
+    text = decode(raw, path)
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise UnreadableInput(f"is not valid JSON: {str(error)[:200]}", file=path) from error
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(
+            data.get("features"), list):
+        raise UnreadableInput("is not a GeoJSON FeatureCollection (an object with \"type\": \"FeatureCollection\" "
+                              "and a list of \"features\")", file=path)
+    columns: dict[str, None] = {}
+    features = [f if isinstance(f, dict) else {} for f in data["features"]]
+    for feature in features:
+        found = feature.get("properties")
+        if isinstance(found, dict):
+            columns |= dict.fromkeys(str(k) for k in found)
+    names = [*columns, *GEOMETRY_COLUMNS]
+    rows = []
+    for number, feature in enumerate(features, start=1):
+        given = feature.get("properties")
+        properties: dict[str, Any] = given if isinstance(given, dict) else {}
+        point = _representative_point(feature.get("geometry"))
+        cells = [_cell(properties.get(name)) for name in columns]
+        cells += [repr(point[1]), repr(point[0])] if point else ["", ""]
+        rows.append((number, cells))
+    if not rows:
+        raise UnreadableInput("has no features", file=path)
+    return Table(file=path, raw=raw, text=text, columns=names, header_line=",".join(names), rows=rows)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _representative_point(geometry: Any) -> tuple[float, float] | None:
+    """(lon, lat) of a Point, or the mean of the vertices of another geometry's outer rings; None for none."""
+    if not isinstance(geometry, dict):
+        return None
+    kind, coordinates = geometry.get("type"), geometry.get("coordinates")
+    outer = {"Point": lambda c: [c], "MultiPoint": lambda c: c, "LineString": lambda c: c,
+             "MultiLineString": lambda c: [p for line in c for p in line], "Polygon": lambda c: c[0] if c else [],
+             "MultiPolygon": lambda c: [p for polygon in c if polygon for p in polygon[0]]}.get(str(kind))
+    try:
+        points = [(float(p[0]), float(p[1])) for p in outer(coordinates)] if outer else []
+    except (TypeError, ValueError, IndexError, KeyError):
+        return None
+    if not points:
+        return None
+    return sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points)
 
 
 def _hashtag_row(records: list[tuple[int, list[str]]]) -> tuple[list[Any], int, list[tuple[int, list[str]]]] | None:
