@@ -315,10 +315,15 @@ def test_hxl_admin2_names_are_matched_within_their_admin1(settings: Settings, tm
     assert result.incidents == 2
     found = query(settings, "SELECT ?code WHERE { ?i a mg:Incident ; mg:place/mg:pcode ?code } ORDER BY ?code")
     assert [code for (code,) in found] == ["CO15455", "CO50313"]
-    bad = write_rows(tmp_path / "bad.hxl.csv", [*table[:2], ["2012", "META", "MIRAFLORES", "0", "1"],
-                                                 ["2013", "", "GRANADA", "0", "1"]])
-    with pytest.raises(InputError) as refused:
-        ingest([str(bad)], settings, meta=HXL_META)
-    text = str(refused.value)
-    assert "MIRAFLORES" in text and "names no place of the gazetteer in Meta" in text
-    assert "GRANADA" in text and "names several places" in text and "Granada (Meta, Colombia)" in text
+    # a miss in its department, a tie in the country: kept as reported at the coarser place, never guessed
+    kept = write_rows(tmp_path / "kept.hxl.csv", [[*table[0], "Country"], [*table[1], "#country+code"],
+                                                  ["2012", "META", "MIRAFLORES", "0", "1", "COL"],
+                                                  ["2013", "", "GRANADA", "0", "1", "CO"]])
+    [result] = ingest([str(kept)], settings, meta=HXL_META)
+    assert result.incidents == 2
+    found = query(settings, "SELECT ?place ?reported WHERE { ?i mg:placeAsReported ?reported ; "
+                            "mg:place/rdfs:label ?place } ORDER BY ?reported")
+    assert found == [("Colombia", "GRANADA"), ("Meta", "MIRAFLORES")]
+    nowhere = write_rows(tmp_path / "nowhere.hxl.csv", [*table[:2], ["2014", "", "GRANADA", "0", "1"]])
+    with pytest.raises(InputError, match="gives no country to keep it in"):
+        ingest([str(nowhere)], settings, meta=HXL_META)

@@ -215,6 +215,8 @@ def _emit_incident(g: NTriplesGraph, node: str, i: Incident, place: str) -> None
         add(node, mg("context"), concept("incident-context", i.context))
     if i.event_type:
         add(node, mg("eventType"), concept("event-type", i.event_type))
+    if i.place_as_reported:
+        add(node, mg("placeAsReported"), literal(i.place_as_reported))
     if i.point:
         lat, lon, precision = i.point
         geometry = f"<{node[1:-1]}#point>"

@@ -31,7 +31,7 @@ from minegraph.core.gazetteer import Gazetteer, Place
 from minegraph.core.gazetteer import load as load_gazetteer
 from minegraph.core.settings import Settings
 from minegraph.ingest.model import Incident, IncidentDate, Victim, gazetteer_places
-from minegraph.ingest.rows import TableRecords, concept_lookup, incident_label
+from minegraph.ingest.rows import TableRecords, concept_lookup, incident_label, unmatched_notice
 from minegraph.ingest.spec import normalise
 from minegraph.ingest.table import RowError, Table
 
@@ -93,6 +93,7 @@ def map_hxl_table(table: Table, settings: Settings) -> TableRecords:
         return out
     devices = concept_lookup("explosive-ordnance")
     occurrences: Counter[str] = Counter()
+    unmatched: Counter[str] = Counter()
     seen: dict[tuple[str, ...], int] = {}
     for line, cells in table.rows:
         cells = cells + [""] * (len(table.tags) - len(cells))
@@ -110,7 +111,7 @@ def map_hxl_table(table: Table, settings: Settings) -> TableRecords:
         date = _read_date(cell("date"), cell("start"), cell("end"))
         if isinstance(date, str):
             errors.append(RowError(table.file, line, header(cols["date"]) or "#date", cell("date"), date))
-        place = _place(cell, by_pcode, gazetteer, out, base)
+        place, as_reported = _place(cell, by_pcode, gazetteer, out, base)
         if place.startswith("!"):
             errors.append(RowError(table.file, line, place.split("|")[1], place.split("|")[2], place.split("|")[3]))
         device = "unknown"
@@ -144,7 +145,12 @@ def map_hxl_table(table: Table, settings: Settings) -> TableRecords:
         names = [p.label for p in enclosing(gazetteer.places[place], gazetteer) if p.level > 0]
         victims = _victims(counts, cells, breakdown, record_id)
         out.incidents.append(Incident(record_id, incident_label(device, names, date), date, place, device,
-                                      counts["killed"], counts["injured"], victims=victims, row=line))
+                                      counts["killed"], counts["injured"], victims=victims, row=line,
+                                      place_as_reported=as_reported))
+        if as_reported:
+            unmatched[f"{as_reported} in {gazetteer.places[place].label}"] += 1
+    if unmatched:
+        out.notices.append(unmatched_notice(table.file, unmatched))
     return out
 
 
@@ -174,36 +180,44 @@ def _read_date(text: str, start: str, end: str) -> IncidentDate | str:
 
 
 def _place(cell: Callable[[str], str], by_pcode: dict[str, Place], gazetteer: Gazetteer, out: TableRecords,
-           base: str) -> str:
-    """The gazetteer id of the finest place of a row (it and the places enclosing it added to ``out.places``), or
-    ``!|col|value|rule``. A name is looked for within the row's country and, for an admin-2 name, within its
-    admin-1 area (META / GRANADA is Granada in Meta, not in Antioquia); a tie or a miss is refused, named."""
+           base: str) -> tuple[str, str | None]:
+    """The gazetteer id of the finest place of a row matched with certainty (it and the places enclosing it added to
+    ``out.places``), or ``!|col|value|rule``; and the names the row gives below it, as given, when one is not matched
+    with certainty. A name is looked for within the row's country and, for an admin-2 name, within its admin-1 area
+    (META / GRANADA is Granada in Meta, not in Antioquia); a tie or a miss leaves the row at the coarser place (the
+    country, when the row gives one) with the name kept, never a guess."""
     country = cell("country").upper() or None
     if country is not None and len(country) == 3:
         country = _alpha2(country)
-    found: Place | None = None
+    found: Place | None = gazetteer.get(country) if country else None
+    coarsest = found
     for level in ("adm1", "adm2"):
         code, name = cell(f"{level}_code"), cell(f"{level}_name")
         if code:
             at = by_pcode.get(code.upper())
             if at is None:
-                return f"!|#{level}+code|{code}|is not a P-code of the gazetteer (data/reference, places.yaml)"
+                return f"!|#{level}+code|{code}|is not a P-code of the gazetteer (data/reference, places.yaml)", None
             found = at
         elif name:
-            resolution = gazetteer.resolve(name, country=country, level=int(level[-1]), parent=found)
+            resolution = gazetteer.resolve(name, country=country, level=int(level[-1]),
+                                           parent=found if found is not coarsest else None)
             if resolution.place is None:
-                within = f" in {found.label}" if found else (f" in {country}" if country else "")
-                if resolution.status == "tie":
-                    options = "; ".join(_where(c.place, gazetteer) for c in resolution.candidates[:4])
-                    return f"!|#{level}+name|{name}|names several places{within}: {options} (give #{level}+code)"
-                return f"!|#{level}+name|{name}|names no place of the gazetteer{within} with certainty"
+                below = [cell(f"{lvl}_name") for lvl in ("adm2", "adm1")[:2 if level == "adm1" else 1]]
+                if found is None:
+                    return (f"!|#{level}+name|{name}|names no place of the gazetteer with certainty, and the row "
+                            "gives no country to keep it in (give #country+code or a P-code)"), None
+                return _added(found, gazetteer, out, base), ", ".join(n for n in below if n)
             found = resolution.place
     if found is None:
-        return "!|#adm1+code||no place"
-    if found.id not in out.places:
-        chain = list(enclosing(found, gazetteer))
+        return "!|#adm1+code||no place", None
+    return _added(found, gazetteer, out, base), None
+
+
+def _added(place: Place, gazetteer: Gazetteer, out: TableRecords, base: str) -> str:
+    if place.id not in out.places:
+        chain = list(enclosing(place, gazetteer))
         out.places |= {p.id: p for p in gazetteer_places(chain, base) if p.id not in out.places}
-    return found.id
+    return place.id
 
 
 def _where(place: Place, gazetteer: Gazetteer) -> str:

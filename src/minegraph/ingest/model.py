@@ -198,6 +198,8 @@ class Incident:
     #: (lat, lon, precision in metres) of a find, a seizure or a hazardous area, as published (rounded: see
     #: :data:`minegraph.ingest.rows.PUBLISHED_POINT_TYPES`); never the point of an accident
     point: tuple[float, float, int] | None = None
+    #: the place names a row gives below :attr:`place` when they could not be matched with certainty (finest first)
+    place_as_reported: str | None = None
     #: the line of the table the incident was read from (header = 1); None for a record file
     row: int | None = None
 

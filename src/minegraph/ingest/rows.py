@@ -245,6 +245,7 @@ def map_event_table(table: Table, spec: MappingSpec, base: str, gazetteer: Gazet
     this_year = dt.date.today().year
     label_of = lru_cache(maxsize=65536)(event_label)
     withheld = 0
+    unmatched: Counter[str] = Counter()
     for line, cells in table.rows:
         cells = cells + [""] * (len(table.columns) - len(cells))
 
@@ -263,12 +264,14 @@ def map_event_table(table: Table, spec: MappingSpec, base: str, gazetteer: Gazet
                 errors.append(RowError(table.file, line, column, text, "is not a whole number >= 0 (leave the cell "
                                        "empty when the source does not state it)"))
         point = _point(spec, cell, table.file, line, errors)
-        place = _event_place(spec, cell, gazetteer, country, table.file, line, errors)
+        place, as_reported = _event_place(spec, cell, gazetteer, country, table.file, line, errors)
         if errors or place is None:
             out.errors.extend(errors)
             continue
         chain = list(gazetteer.enclosing(place))
         out.places |= {p.id: p for p in gazetteer_places(chain, base) if p.id not in out.places}
+        if as_reported:
+            unmatched[f"{as_reported} in {place.label}"] += 1
         identity = "|".join(cell(c) for c in spec.identity)
         occurrences[identity] += 1
         record_id = f"{identity}#{occurrences[identity]}"
@@ -282,8 +285,11 @@ def map_event_table(table: Table, spec: MappingSpec, base: str, gazetteer: Gazet
         out.incidents.append(Incident(
             record_id, label_of(event_type, device, names, date), date, place.id, device, counts["killed"],
             counts["injured"], context=codes.get("context"), event_type=event_type, row=line,
+            place_as_reported=as_reported,
             point=(round(point[0], POINT_DECIMALS), round(point[1], POINT_DECIMALS), POINT_PRECISION_M)
             if point else None))
+    if unmatched:
+        out.notices.append(unmatched_notice(table.file, unmatched))
     if withheld:
         out.notices.append(f"{table.file}: the points of {withheld} event(s) are not published: accidents, explosions, "
                            "events of unknown type and any event that harmed people are shown at their place only")
@@ -314,32 +320,37 @@ def _point(spec: MappingSpec, cell: Callable[[str], str], file: str, line: int,
 
 
 def _event_place(spec: MappingSpec, cell: Callable[[str], str], gazetteer: Gazetteer, country: GazetteerPlace,
-                 file: str, line: int, errors: list[RowError]) -> GazetteerPlace | None:
-    """The finest place a row names, level by level: by P-code (a coded level) or by name within the coarser one."""
+                 file: str, line: int, errors: list[RowError]) -> tuple[GazetteerPlace | None, str | None]:
+    """The finest place a row names with certainty, level by level — by P-code (a coded level) or by name within
+    the coarser place — and the names it gives below that place, as it gives them, when one is not matched with
+    certainty (a tie or a miss: the row stays at the coarser place and keeps the name, never a guess)."""
     at = country
-    for level in spec.places:
+    for position, level in enumerate(spec.places):
         name = cell(level.name)
         if level.code and level.pcode:
             code = cell(level.code)
             found = gazetteer.get(level.pcode.format(code=code.zfill(level.digits))) if code.isdigit() else None
             if found is None:
                 errors.append(RowError(file, line, level.code, code, "is not the code of a place of the gazetteer"))
-                return None
+                return None, None
         elif not name:
             break  # a coarser place is all the row gives
         else:
-            resolution = gazetteer.resolve(name, country=country.iso3166, level=level.level, parent=at)
-            if resolution.place is None:
-                options = "; ".join(f"{c.place.label} ({c.place.id})" for c in resolution.candidates[:4])
-                rule = (f"names several places in {at.label}: {options}" if resolution.status == "tie" else
-                        f"names no place of the gazetteer in {at.label} with certainty"
-                        + (f" (closest: {options})" if options else ""))
-                errors.append(RowError(file, line, level.name, name, rule + " — add it to data/places.yaml or give "
-                                       "its code"))
-                return None
-            found = resolution.place
+            found = gazetteer.resolve(name, country=country.iso3166, level=level.level, parent=at).place
+            if found is None:
+                below = [cell(other.name) for other in spec.places[position:] if cell(other.name)]
+                return at, ", ".join(reversed(below))
         at = found
-    return at
+    return at, None
+
+
+def unmatched_notice(file: str, unmatched: Counter[str]) -> str:
+    """What the report says of the names kept as reported: ``MIRAFLORES in Meta (2 rows)``…"""
+    listed = "; ".join(f"{name} ({count} row{'s' if count > 1 else ''})" for name, count in unmatched.most_common(20))
+    more = f"; and {len(unmatched) - 20} more" if len(unmatched) > 20 else ""
+    return (f"{file}: {sum(unmatched.values())} row(s) name a place that the gazetteer does not hold with certainty "
+            f"within the coarser place (a tie or a miss): each is placed at the coarser place and keeps the name as "
+            f"reported (mg:placeAsReported) — {listed}{more}. Add the place to data/places.yaml, or give its code.")
 
 
 def _integer(text: str, low: int, high: int) -> int | None:
