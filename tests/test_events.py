@@ -241,3 +241,16 @@ def test_an_event_table_in_geojson_reads_like_csv(settings: Settings, tmp_path: 
     path.write_text('{"type": "FeatureCollection", "features": ' + deep + "}", encoding="utf-8")
     with pytest.raises(InputError, match="is not valid JSON"):  # nesting that would exhaust the parser's stack
         ingest([str(path)], settings, mapping=str(mapping), meta=HXL_META)
+
+
+def test_the_incident_page_says_which_place_name_was_not_matched(built_store: object) -> None:
+    from rdflib import Literal, URIRef
+
+    from minegraph.publish.describe import describe
+    from minegraph.web.pages import render_resource
+
+    incident = f"{BASE}id/incident/k318zecnq29"
+    graph = describe(built_store, incident, base=BASE)  # type: ignore[arg-type]
+    graph.add((URIRef(incident), URIRef(f"{BASE}def/placeAsReported"), Literal("Qaraxanbəyli <b>")))
+    html = render_resource("incident", incident, graph, release=None, alternates=[], base=BASE)
+    assert "The source names “Qaraxanbəyli &lt;b&gt;” here" in html and "recorded at the place above" in html

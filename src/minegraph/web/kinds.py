@@ -50,6 +50,7 @@ def incident(r: Reader, node: Node) -> dict[str, Any]:
         "date": date_text(r, node),
         "place_chain": r.place_chain(place) if place is not None else [],
         "place_ids": r.identifiers(place) if place is not None else [],
+        "place_as_reported": r.text(node, _mg("placeAsReported")),
         "map": _map(r, place),
         "killed": r.integer(node, _mg("killedCount")),
         "injured": r.integer(node, _mg("injuredCount")),
