@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import Any
 
 from anyascii import anyascii
 from rapidfuzz import fuzz
@@ -133,12 +134,15 @@ class Gazetteer:
     places: dict[str, Place] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
     review: list[str] = field(default_factory=list)
+    #: the answers of :meth:`reconcile` by question, until a place is added
+    _answers: dict[tuple[Any, ...], tuple[Candidate, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, place: Place) -> None:
         self.places[place.id] = place
         self.__dict__.pop("_index", None)  # the name index is rebuilt after a change
         self.__dict__.pop("_children", None)
         self.__dict__.pop("_countries", None)
+        self._answers.clear()
 
     def get(self, place_id: str) -> Place | None:
         """A place by its id, an alias or a P-code in any case."""
@@ -214,6 +218,11 @@ class Gazetteer:
         3166-1 alpha-2), inside ``parent`` (a place, its id, or a name resolved within ``country``) and at
         ``level`` when they are given. Without a country or a parent, only exact matches of a name key are
         looked for (a fuzzy search of the whole world would rank unrelated places)."""
+        asked = (name, country, level, parent.id if isinstance(parent, Place) else parent, limit)
+        if asked in self._answers:  # a table names the same places in row after row
+            return list(self._answers[asked])
+        if len(self._answers) > 65_536:
+            self._answers.clear()
         scope = self._scope(country, parent)
         keys = name_keys(name)
         exact = {pid for key in keys for pid in self._index.get(key, ())}
@@ -229,8 +238,9 @@ class Gazetteer:
                 score, matched = max((_best_ratio(keys, name_keys(n)), n) for n in place.all_names)
                 if score >= 0.6:
                     found[place.id] = Candidate(place, round(score, 3), matched)
-        ranked = sorted(found.values(), key=lambda c: (-c.score, c.place.level, c.place.id))
-        return ranked[:limit]
+        ranked = sorted(found.values(), key=lambda c: (-c.score, c.place.level, c.place.id))[:limit]
+        self._answers[asked] = tuple(ranked)
+        return ranked
 
     def resolve(self, name: str, *, country: str | None = None, level: int | None = None,
                 parent: Place | str | None = None) -> Resolution:
@@ -260,8 +270,8 @@ class Gazetteer:
         if parent is not None:
             return {p.id: p for p in self.within(parent)}
         if country:
-            code = country.upper()
-            return {p.id: p for p in self.places.values() if self._countries.get(p.id) == code and p.level > 0}
+            found = self.get(country)  # a country's places are those inside it: no scan of the world per name
+            return {p.id: p for p in self.within(found)} if found is not None and found.level == 0 else {}
         return None
 
     def _fits(self, place: Place, scope: dict[str, Place] | None, country: str | None, level: int | None) -> bool:
@@ -276,3 +286,22 @@ class Gazetteer:
         return next((n for n in place.all_names if name_keys(n) & keys), place.label)
 
 
+def parse_point(wkt: str) -> tuple[float, float] | None:
+    """``POINT(lon lat)``, with or without a CRS IRI in front, as (lon, lat); None for anything else.
+
+    >>> parse_point("<http://www.opengis.net/def/crs/OGC/1.3/CRS84> POINT(47.03 39.4)")
+    (47.03, 39.4)
+    >>> parse_point("POLYGON((0 0, 1 0, 1 1, 0 0))") is None, parse_point("POINT(200 10)") is None
+    (True, True)
+    """
+    text = wkt.strip()
+    if text.startswith("<"):
+        text = text.split(">", 1)[-1].strip()
+    if not text.upper().startswith("POINT"):
+        return None
+    inner = text[text.find("(") + 1:text.rfind(")")].split()
+    try:
+        lon, lat = float(inner[0]), float(inner[1])
+    except (IndexError, ValueError):
+        return None
+    return (lon, lat) if -180 <= lon <= 180 and -90 <= lat <= 90 else None

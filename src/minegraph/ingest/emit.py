@@ -218,12 +218,7 @@ def _emit_incident(g: NTriplesGraph, node: str, i: Incident, place: str) -> None
     if i.place_as_reported:
         add(node, mg("placeAsReported"), literal(i.place_as_reported))
     if i.point:
-        lat, lon, precision = i.point
-        geometry = f"<{node[1:-1]}#point>"
-        add(node, f"<{GEO}hasGeometry>", geometry)
-        add(geometry, RDF_TYPE, f"<{GEO}Geometry>")
-        add(geometry, f"<{GEO}asWKT>", f'"POINT({lon} {lat})"^^<{GEO}wktLiteral>')
-        add(geometry, mg("coordinatePrecision"), typed(precision, "integer"))
+        _emit_point(g, node, f"<{node[1:-1]}#point>", i.point)
     if i.killed is not None:
         add(node, mg("killedCount"), typed(i.killed, "integer"))
     if i.injured is not None:
@@ -276,14 +271,18 @@ def emit_places(places: Iterable[Place], graph: NTriplesGraph | None = None) -> 
         for other in place.same_as:
             add(node, SKOS_EXACT_MATCH, f"<{other}>")
         if place.point:
-            lat, lon, precision = place.point
-            geometry = f"<{place.iri}#geometry>"
-            add(node, f"<{GEO}hasGeometry>", geometry)
-            add(geometry, RDF_TYPE, f"<{GEO}Geometry>")
-            add(geometry, f"<{GEO}asWKT>", f'"POINT({lon} {lat})"^^<{GEO}wktLiteral>')
-            if precision:
-                add(geometry, mg("coordinatePrecision"), typed(precision, "integer"))
+            _emit_point(g, node, f"<{place.iri}#geometry>", place.point)
     return g
+
+
+def _emit_point(g: NTriplesGraph, node: str, geometry: str, point: tuple[float, float, int | None]) -> None:
+    """``node`` geo:hasGeometry ``geometry``: a point (lat, lon) with its precision in metres, when known."""
+    lat, lon, precision = point
+    g.add(node, f"<{GEO}hasGeometry>", geometry)
+    g.add(geometry, RDF_TYPE, f"<{GEO}Geometry>")
+    g.add(geometry, f"<{GEO}asWKT>", f'"POINT({lon} {lat})"^^<{GEO}wktLiteral>')
+    if precision:
+        g.add(geometry, mg("coordinatePrecision"), typed(precision, "integer"))
 
 
 def emit_agents(agents: Iterable[Agent], base: str) -> NTriplesGraph:

@@ -101,15 +101,9 @@ def map_victim_table(table: Table, spec: MappingSpec, base: str, gazetteer: Gaze
     place the ``gazetteer`` knows by its P-code takes its representative point and GeoNames link from there (the
     table's name stays its label)."""
     out = TableRecords(dropped={c: r for c, r in spec.drop.items() if c in table.columns})
-    used = spec.used_columns()
-    missing = sorted(c for c in used if c not in table.columns)
-    if missing:
-        out.errors.append(RowError(table.file, 1, ", ".join(missing), None,
-                                   f"the header lacks column(s) that mapping {spec.name} needs"))
+    index = _columns(table, spec, out)
+    if index is None:
         return out
-    out.unknown_columns = [c for c in table.columns if c and c not in used and c not in spec.drop
-                           and c not in spec.ignore]
-    index = {c: table.columns.index(c) for c in used}
     country = spec.country
     country_iri = str(place_iri_of(base, GazetteerPlace(country.id, country.label, 0, iso3166=country.iso3166)))
     out.places[country.id] = Place(country.id, country_iri, country.label, 0,
@@ -183,6 +177,20 @@ def map_victim_table(table: Table, spec: MappingSpec, base: str, gazetteer: Gaze
     return out
 
 
+def _columns(table: Table, spec: MappingSpec, out: TableRecords) -> dict[str, int] | None:
+    """Where each column the mapping uses is (``out`` told of the unknown ones), or None (and an error of the
+    header) when one is missing."""
+    used = spec.used_columns()
+    missing = sorted(c for c in used if c not in table.columns)
+    if missing:
+        out.errors.append(RowError(table.file, 1, ", ".join(missing), None,
+                                   f"the header lacks column(s) that mapping {spec.name} needs"))
+        return None
+    out.unknown_columns = [c for c in table.columns if c and c not in used and c not in spec.drop
+                           and c not in spec.ignore]
+    return {c: table.columns.index(c) for c in used}
+
+
 def _concepts(spec: MappingSpec, cell: Callable[[str], str], file: str, line: int,
               errors: list[RowError]) -> dict[str, str | None]:
     """The concept code of each field of a row (an unknown or missing value is an error of the row)."""
@@ -228,15 +236,9 @@ def map_event_table(table: Table, spec: MappingSpec, base: str, gazetteer: Gazet
     name is matched in the gazetteer within the mapping's country and the coarser level of the row (BOYACA /
     MIRAFLORES is Miraflores in Boyacá); a name of no place there, or of several, rejects the row, named."""
     out = TableRecords(dropped={c: r for c, r in spec.drop.items() if c in table.columns})
-    used = spec.used_columns()
-    missing = sorted(c for c in used if c not in table.columns)
-    if missing:
-        out.errors.append(RowError(table.file, 1, ", ".join(missing), None,
-                                   f"the header lacks column(s) that mapping {spec.name} needs"))
+    index = _columns(table, spec, out)
+    if index is None:
         return out
-    out.unknown_columns = [c for c in table.columns if c and c not in used and c not in spec.drop
-                           and c not in spec.ignore]
-    index = {c: table.columns.index(c) for c in used}
     country = gazetteer.get(spec.country.iso3166 or spec.country.id)
     if country is None:
         out.errors.append(RowError(str(spec.path), 1, "country", spec.country.id, "is no country of the gazetteer"))

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from minegraph.core.errors import InputError
+from minegraph.core.place_names import parse_point
 from minegraph.core.vocab import sparql_prefixes
 
 MEDIA_TYPE = "application/geo+json"
@@ -98,27 +99,6 @@ class Place:
     def chain_entry(self) -> dict[str, Any]:
         return {"id": self.iri, "label": self.label or None, "admin_level": self.level, "pcode": self.pcode or None,
                 "iso3166": self.iso or None}
-
-
-def parse_point(wkt: str) -> tuple[float, float] | None:
-    """``POINT(lon lat)``, with or without a CRS IRI in front, as (lon, lat); None for anything else.
-
-    >>> parse_point("<http://www.opengis.net/def/crs/OGC/1.3/CRS84> POINT(47.03 39.4)")
-    (47.03, 39.4)
-    >>> parse_point("POLYGON((0 0, 1 0, 1 1, 0 0))") is None, parse_point("POINT(200 10)") is None
-    (True, True)
-    """
-    text = wkt.strip()
-    if text.startswith("<"):
-        text = text.split(">", 1)[-1].strip()
-    if not text.upper().startswith("POINT"):
-        return None
-    inner = text[text.find("(") + 1:text.rfind(")")].split()
-    try:
-        lon, lat = float(inner[0]), float(inner[1])
-    except (IndexError, ValueError):
-        return None
-    return (lon, lat) if -180 <= lon <= 180 and -90 <= lat <= 90 else None
 
 
 def read_places(select: Select) -> dict[str, Place]:

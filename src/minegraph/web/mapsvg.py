@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -79,31 +80,9 @@ def _distance(bbox: tuple[float, float, float, float], point: MapPoint) -> float
 @lru_cache(maxsize=4096)
 def locator_map(point: MapPoint, *, country: str = "", title: str | None = None) -> Markup:
     """The SVG (safe to insert into a page: every text in it is escaped). Cached: places are few."""
-    west, south, east, north = _frame(point, country)
-    mid = math.radians((south + north) / 2)
-    x_scale = math.cos(mid)
-    span_x, span_y = (east - west) * x_scale, north - south
-    scale = min(WIDTH / span_x, MAX_HEIGHT / span_y)
-    width, height = round(span_x * scale), round(span_y * scale)
-
-    def xy(lon: float, lat: float) -> tuple[float, float]:
-        return round((lon - west) * x_scale * scale, 1), round((north - lat) * scale, 1)
-
-    paths, labels = [], []
-    box = (west - 1, south - 1, east + 1, north + 1)
-    for name, rings in outlines().items():
-        visible = [clipped for ring, ring_box in zip(rings, ring_boxes()[name], strict=True)
-                   if _overlaps(ring_box, box) and len(clipped := clip(ring, box)) >= 3]
-        if not visible:
-            continue
-        d = " ".join("M" + " L".join(f"{x},{y}" for x, y in (xy(*p) for p in ring)) + " Z" for ring in visible)
-        css = "map-country map-focus" if name == country else "map-country"
-        paths.append(f'<path class="{css}" d="{d}"><title>{escape(name)}</title></path>')
-        spot = _label_spot([[xy(*p) for p in ring] for ring in visible], width * height)
-        half = len(name) * 4.5 + 4  # about half the width of the name at 12px, upper case
-        if spot is not None and half <= spot[0] <= width - half and 14 <= spot[1] <= height - 6:
-            labels.append(f'<text class="map-country-label" x="{spot[0]:.1f}" y="{spot[1]:.1f}" '
-                          f'text-anchor="middle">{escape(name)}</text>')
+    frame = _frame(point, country)
+    xy, width, height, scale = _projection(frame, WIDTH, MAX_HEIGHT)
+    paths, labels = _countries(frame, xy, width, height, (country,), titled=True)
     px, py = xy(point.lon, point.lat)
     circle = ""
     if point.precision_m:
@@ -126,6 +105,48 @@ def locator_map(point: MapPoint, *, country: str = "", title: str | None = None)
         f"{escape(point.label)}</text>"
         "</svg>"
     )
+
+
+Frame = tuple[float, float, float, float]  # west, south, east, north
+Project = Callable[[float, float], tuple[float, float]]
+
+
+def _projection(frame: Frame, max_width: int, max_height: int) -> tuple[Project, int, int, float]:
+    """(lon, lat) -> (x, y) in pixels for ``frame`` (equirectangular, x shrunk by the cosine of the middle
+    latitude), the picture's width and height within the bounds, and the scale in pixels per degree."""
+    west, south, east, north = frame
+    x_scale = math.cos(math.radians((south + north) / 2))
+    span_x, span_y = (east - west) * x_scale, north - south
+    scale = min(max_width / span_x, max_height / span_y)
+
+    def xy(lon: float, lat: float) -> tuple[float, float]:
+        return round((lon - west) * x_scale * scale, 1), round((north - lat) * scale, 1)
+
+    return xy, round(span_x * scale), round(span_y * scale), scale
+
+
+def _countries(frame: Frame, xy: Project, width: int, height: int, focus: tuple[str, ...], *,
+               titled: bool) -> tuple[list[str], list[str]]:
+    """The country outlines within ``frame`` as SVG paths (``focus`` highlighted; each with a <title> when
+    ``titled``) and the names of those with room for one."""
+    west, south, east, north = frame
+    paths, labels = [], []
+    box = (west - 1, south - 1, east + 1, north + 1)
+    for name, rings in outlines().items():
+        visible = [clipped for ring, ring_box in zip(rings, ring_boxes()[name], strict=True)
+                   if _overlaps(ring_box, box) and len(clipped := clip(ring, box)) >= 3]
+        if not visible:
+            continue
+        d = " ".join("M" + " L".join(f"{x},{y}" for x, y in (xy(*p) for p in ring)) + " Z" for ring in visible)
+        css = "map-country map-focus" if name in focus else "map-country"
+        paths.append(f'<path class="{css}" d="{d}">' + (f"<title>{escape(name)}</title>" if titled else "")
+                     + "</path>")
+        spot = _label_spot([[xy(*p) for p in ring] for ring in visible], width * height)
+        half = len(name) * 4.5 + 4  # about half the width of the name at 12px, upper case
+        if spot is not None and half <= spot[0] <= width - half and 14 <= spot[1] <= height - 6:
+            labels.append(f'<text class="map-country-label" x="{spot[0]:.1f}" y="{spot[1]:.1f}" '
+                          f'text-anchor="middle">{escape(name)}</text>')
+    return paths, labels
 
 
 def clip(ring: Ring, box: tuple[float, float, float, float]) -> Ring:
@@ -248,29 +269,9 @@ def incidents_map(spots: tuple[Spot, ...], *, countries: tuple[str, ...] = (), t
     highlighted. Every text in it is escaped. Empty when there is no point."""
     if not spots:
         return Markup("")
-    west, south, east, north = _spots_frame(spots, countries)
-    x_scale = math.cos(math.radians((south + north) / 2))
-    scale = min(SPOTS_WIDTH / ((east - west) * x_scale), SPOTS_MAX_HEIGHT / (north - south))
-    width, height = round((east - west) * x_scale * scale), round((north - south) * scale)
-
-    def xy(lon: float, lat: float) -> tuple[float, float]:
-        return round((lon - west) * x_scale * scale, 1), round((north - lat) * scale, 1)
-
-    paths, labels = [], []
-    box = (west - 1, south - 1, east + 1, north + 1)
-    for name, rings in outlines().items():
-        visible = [clipped for ring, ring_box in zip(rings, ring_boxes()[name], strict=True)
-                   if _overlaps(ring_box, box) and len(clipped := clip(ring, box)) >= 3]
-        if not visible:
-            continue
-        d = " ".join("M" + " L".join(f"{x},{y}" for x, y in (xy(*p) for p in ring)) + " Z" for ring in visible)
-        css = "map-country map-focus" if name in countries else "map-country"
-        paths.append(f'<path class="{css}" d="{d}"/>')
-        centre = _label_spot([[xy(*p) for p in ring] for ring in visible], width * height)
-        half = len(name) * 4.5 + 4  # about half the width of the name at 12px, upper case
-        if centre is not None and half <= centre[0] <= width - half and 14 <= centre[1] <= height - 6:
-            labels.append(f'<text class="map-country-label" x="{centre[0]:.1f}" y="{centre[1]:.1f}" '
-                          f'text-anchor="middle">{escape(name)}</text>')
+    frame = _spots_frame(spots, countries)
+    xy, width, height, _scale = _projection(frame, SPOTS_WIDTH, SPOTS_MAX_HEIGHT)
+    paths, labels = _countries(frame, xy, width, height, countries, titled=False)
     largest = max(s.count for s in spots)
     crowded = len(spots) > CROWDED
     marks: list[str] = []

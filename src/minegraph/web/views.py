@@ -20,6 +20,7 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, SKOS, TIME, VANN
 from rdflib.term import Node
 
+from minegraph.core.place_names import parse_point
 from minegraph.core.vocab import DEFAULT_BASE, GEO, MG, OA, PREFIXES, QB, SCHEMA, SD, normalise_base
 
 #: The ontology and concept namespaces belong to the software: they are served locally whatever the base.
@@ -338,23 +339,6 @@ def prefixed(iri: str) -> str:
         if iri.startswith(namespace) and len(iri) > len(namespace):
             return f"{prefix}:{iri[len(namespace):]}"
     return iri
-
-
-def parse_point(wkt: str) -> tuple[float, float] | None:
-    """``POINT(lon lat)`` (optionally with a CRS IRI in front) -> (lon, lat)."""
-    text = wkt.strip()
-    if text.startswith("<"):
-        text = text.split(">", 1)[-1].strip()
-    if not text.upper().startswith("POINT"):
-        return None
-    inner = text[text.find("(") + 1:text.rfind(")")].split()
-    try:
-        lon, lat = float(inner[0]), float(inner[1])
-    except (IndexError, ValueError):
-        return None
-    if -180 <= lon <= 180 and -90 <= lat <= 90:
-        return lon, lat
-    return None
 
 
 def _anchor(iri: str, number: int) -> str:
